@@ -1,0 +1,67 @@
+"""The ``tracee-py`` command. Each command group lives in its own module and registers
+itself here; this module only wires them together and turns errors into one clear line."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from tracee_py import __version__
+from tracee_py.cli import investigate, record, sig
+from tracee_py.cli.console import err_console
+from tracee_py.errors import TraceePyError
+
+app = typer.Typer(
+    name="tracee-py",
+    help="Forensic flight recorder for Linux and Kubernetes nodes: record with eBPF into "
+    "Parquet, investigate with SQL and process trees, detect with signatures.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tracee-py {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """tracee-py: record, investigate and detect."""
+
+
+record.register(app)
+investigate.register(app)
+sig.register(app)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except TraceePyError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

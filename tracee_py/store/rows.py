@@ -1,0 +1,51 @@
+"""Building event tables from plain rows (fixtures, samples, the synthetic generator)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from tracee_py.schema import EVENT_SCHEMA, EVENT_COLUMNS
+
+_TIME_COLUMNS = ("time", "start_time")
+
+
+def _to_ns(value: Any) -> Any:
+    """Accept ns integers, datetimes and ISO-8601 strings for time columns."""
+    if value is None or isinstance(value, int):
+        return value
+    if isinstance(value, datetime):
+        return int(value.timestamp() * 1_000_000) * 1000
+    if isinstance(value, str):
+        text = value.replace("Z", "+00:00")
+        dt = datetime.fromisoformat(text)
+        return int(dt.timestamp()) * 1_000_000_000 + dt.microsecond * 1000
+    raise TypeError(f"cannot use {value!r} as a time")
+
+
+def events_from_rows(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
+    """A table in :data:`EVENT_SCHEMA` from dicts; missing columns are null.
+
+    Unknown keys are an error, so a typo in a fixture or a sample cannot pass silently.
+    """
+    columns: dict[str, list[Any]] = {name: [] for name in EVENT_COLUMNS}
+    for i, row in enumerate(rows):
+        unknown = set(row) - set(EVENT_COLUMNS)
+        if unknown:
+            raise ValueError(f"row {i}: unknown column(s) {sorted(unknown)}")
+        for name in EVENT_COLUMNS:
+            value = row.get(name)
+            if name in _TIME_COLUMNS:
+                value = _to_ns(value)
+            columns[name].append(value)
+    arrays = []
+    for f in EVENT_SCHEMA:
+        values = columns[f.name]
+        if pa.types.is_timestamp(f.type):
+            arrays.append(pa.array(values, type=pa.int64()).cast(f.type))
+        else:
+            arrays.append(pa.array(values, type=f.type))
+    return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)
