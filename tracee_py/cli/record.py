@@ -1,9 +1,205 @@
-"""Placeholder: replaced by the module that owns this command group."""
+"""``tracee-py record``: capture the node (or one command) into the dataset."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+from pathlib import Path
+
 import typer
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from tracee_py.capture.settings import CaptureSettings, parse_kinds
+from tracee_py.cli.console import err_console, out_console
+from tracee_py.errors import UsageError
+from tracee_py.store.layout import validate_node_name
+from tracee_py.store.writer import WriterSettings
+from tracee_py.units import human_bytes, parse_duration, parse_size
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("TRACEE_PY_DATA", "./tracee-data"))
+
+
+def default_node() -> str:
+    return os.environ.get("NODE_NAME") or socket.gethostname().split(".")[0]
+
+
+def _cgroup_id(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if value.isdigit():
+        return int(value)
+    path = Path(value)
+    if not path.is_dir():
+        raise UsageError(f"--cgroup {value!r} is neither a cgroup id nor a cgroup v2 directory")
+    return os.stat(path).st_ino  # a cgroup v2 id is the inode of its directory
+
+
+def record(
+    command: list[str] | None = typer.Argument(
+        None, help="After `--`: a command to run and record with all its descendants."
+    ),
+    data: Path = typer.Option(
+        None, "--data", "-d", help="Data directory [env TRACEE_PY_DATA, default ./tracee-data]."
+    ),
+    node: str = typer.Option(None, "--node", help="Node name [env NODE_NAME, default hostname]."),
+    duration: str = typer.Option(None, "--duration", help="Stop after this long (30, 10m, 2h)."),
+    ready_file: Path = typer.Option(
+        None, "--ready-file", help="Created once every probe is attached."
+    ),
+    events: str = typer.Option(
+        None,
+        "--events",
+        "-e",
+        help="Kinds to record: names (file_open,net_connect) or families "
+        "(process,file,net,system). Lifecycle is always on.",
+    ),
+    uid: int = typer.Option(None, "--uid", help="Only processes with this uid."),
+    comm: str = typer.Option(
+        None, "--comm", help="Only tasks with this comm (exact, up to 15 bytes)."
+    ),
+    cgroup: str = typer.Option(
+        None, "--cgroup", help="Only this cgroup: a cgroup v2 id or directory."
+    ),
+    rotate: str = typer.Option("60s", "--rotate", help="Close a data file after this long."),
+    rotate_size: str = typer.Option("64M", "--rotate-size", help="Close a data file at this size."),
+    max_size: str = typer.Option(
+        None,
+        "--max-size",
+        help="Retention: keep the node's data under this size (oldest closed files go first).",
+    ),
+    max_age: str = typer.Option(
+        None, "--max-age", help="Retention: remove closed files older than this (e.g. 7d)."
+    ),
+    ringbuf_mb: int = typer.Option(
+        64, "--ringbuf-mb", help="Ring buffer size in MiB (power of two)."
+    ),
+    hash_max: str = typer.Option(
+        "64M", "--hash-max", help="Hash executables up to this size (0 disables)."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No live status line."),
+    dump_bpf: bool = typer.Option(
+        False, "--dump-bpf", help="Print the BPF program and compiler flags, then exit."
+    ),
+) -> None:
+    """Record what every process on this node does into Parquet.
+
+    Records the whole node until SIGINT/SIGTERM (or --duration), then flushes and closes
+    every file. With `-- CMD ARGS...`, starts CMD once the probes are attached, records CMD
+    and all its descendants only, and exits with CMD's exit code: this is how CI records a
+    build.
+
+    Examples:
+
+        tracee-py record --data /var/lib/tracee-py --max-size 20G
+
+        tracee-py record --data ./rec --duration 30s --events process,net
+
+        tracee-py record --data ./rec -- npm ci
+    """
+    from tracee_py.capture.recorder import Recorder, RecordOptions
+
+    data = data or default_data_dir()
+    node_name = validate_node_name(node or default_node())
+    settings = CaptureSettings(
+        kinds=parse_kinds(events),
+        uid=uid,
+        comm=comm,
+        cgroup_id=_cgroup_id(cgroup),
+        follow=bool(command),
+        ringbuf_mb=ringbuf_mb,
+    )
+    if dump_bpf:
+        _dump_bpf(settings)
+        return
+    writer = WriterSettings(
+        rotate_seconds=parse_duration(rotate, "--rotate"),
+        rotate_bytes=parse_size(rotate_size, "--rotate-size"),
+    )
+    options = RecordOptions(
+        data=data,
+        node=node_name,
+        capture=settings,
+        writer=writer,
+        duration=parse_duration(duration, "--duration") if duration else None,
+        command=list(command) if command else None,
+        ready_file=ready_file,
+        hash_max_bytes=parse_size(hash_max, "--hash-max"),
+        max_size=parse_size(max_size, "--max-size") if max_size else None,
+        max_age_seconds=parse_duration(max_age, "--max-age") if max_age else None,
+        containers=_workload_lookup(node_name),
+    )
+    recorder = Recorder(options)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        recorder.forward_signal(signum)
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    if not quiet:
+        err_console.print(f"[dim]recording node {node_name} into {data} ...[/]")
+    if quiet or not err_console.is_terminal:
+        result = recorder.run()
+    else:
+        with Live(Text(""), console=err_console, refresh_per_second=4, transient=True) as live:
+            result = recorder.run(lambda st: live.update(_status_line(st)))
+    if not quiet:
+        _summary(result)
+    if result.exit_code is not None:
+        raise typer.Exit(result.exit_code)
+
+
+def _status_line(st) -> Text:  # type: ignore[no-untyped-def]
+    text = Text()
+    text.append("● ", style="red")
+    text.append(f"{st.elapsed:6.1f}s  ")
+    text.append(f"{st.events:,} events  ", style="bold")
+    text.append(f"{st.events_per_s:,.0f}/s  ")
+    text.append(f"lost {st.lost:,}  ", style="bold red" if st.lost else "green")
+    text.append(f"files {st.files}  {human_bytes(st.bytes)}")
+    return text
+
+
+def _summary(result) -> None:  # type: ignore[no-untyped-def]
+    table = Table(title="recorded", show_header=True, header_style="bold", box=None)
+    table.add_column("event")
+    table.add_column("rows", justify="right")
+    table.add_column("lost", justify="right")
+    for kind in sorted(set(result.kinds) | set(result.lost)):
+        lost = result.lost.get(kind, 0)
+        table.add_row(kind, f"{result.kinds.get(kind, 0):,}", f"[red]{lost:,}[/]" if lost else "0")
+    err_console.print(table)
+    size = sum(f.bytes for f in result.files)
+    total_lost = sum(result.lost.values())
+    err_console.print(
+        f"{result.events:,} events in {len(result.files)} files ({human_bytes(size)}), "
+        f"lost {total_lost:,}; probes compiled in {result.compile_seconds:.1f}s"
+    )
+
+
+def _dump_bpf(settings: CaptureSettings) -> None:
+    from tracee_py.capture.loader import bpf_source_dir, program_text
+    from tracee_py.capture.settings import available_optional_syscalls, build_cflags, tracefs_root
+
+    tracefs = tracefs_root()
+    optional = available_optional_syscalls(tracefs) if tracefs else set()
+    flags = build_cflags(settings, optional)
+    out_console.print("/* cflags: " + " ".join(flags) + " */", highlight=False, soft_wrap=True)
+    out_console.out(program_text(bpf_source_dir()), highlight=False)
+
+
+def _workload_lookup(node_name: str):  # type: ignore[no-untyped-def]
+    from tracee_py.enrich.workload import WorkloadLookup
+
+    return WorkloadLookup.for_node(node_name)
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    app.command(
+        "record",
+        context_settings={"allow_interspersed_args": False},
+    )(record)

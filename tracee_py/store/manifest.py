@@ -3,6 +3,10 @@
 Each recorder run appends to its own ``manifest/node=<node>/<start>-<run_id>.jsonl``; a
 line is written (and fsynced) only after the data file it names was renamed into place,
 so every line is true even if the recorder is killed. A torn last line is ignored.
+
+Files that retention removed on purpose are listed in ``manifest/node=<node>/removed.jsonl``
+(one ``{"file": ..., "removed_at_ns": ...}`` line each); ``verify`` reports them as
+``removed``, not ``missing``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tracee_py.store.layout import FILE_MODE, DatasetLayout
+
+REMOVED_FILE_NAME = "removed.jsonl"
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,8 @@ def read_manifest(layout: DatasetLayout) -> tuple[dict[str, ManifestEntry], list
     entries: dict[str, ManifestEntry] = {}
     problems: list[str] = []
     for mf in layout.manifest_files():
+        if mf.name == REMOVED_FILE_NAME:
+            continue
         with open(mf, encoding="utf-8", errors="replace") as f:
             for lineno, line in enumerate(f, 1):
                 if not line.strip():
@@ -71,28 +79,48 @@ def read_manifest(layout: DatasetLayout) -> tuple[dict[str, ManifestEntry], list
     return entries, problems
 
 
+def read_removed(layout: DatasetLayout) -> dict[str, int]:
+    """Files removed by retention: relative path -> removal time (ns). Bad lines are skipped."""
+    removed: dict[str, int] = {}
+    for mf in layout.manifest_files():
+        if mf.name != REMOVED_FILE_NAME:
+            continue
+        with open(mf, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                try:
+                    raw = json.loads(line)
+                    removed[str(raw["file"])] = int(raw["removed_at_ns"])
+                except (ValueError, TypeError, KeyError):
+                    continue  # a torn last line
+    return removed
+
+
 @dataclass(frozen=True)
 class FileCheck:
     file: str
-    status: str  # ok, hash_mismatch, missing, unlisted
+    status: str  # ok, hash_mismatch, missing, removed, unlisted
     detail: str = ""
 
 
 def verify(layout: DatasetLayout) -> list[FileCheck]:
     """Check every data file against the manifest (hash and presence)."""
     entries, _ = read_manifest(layout)
+    removed = read_removed(layout)
     checks: list[FileCheck] = []
-    on_disk = {
-        str(p.relative_to(layout.root)) for p in layout.event_files() + layout.stats_files()
-    }
+    on_disk = {str(p.relative_to(layout.root)) for p in layout.event_files() + layout.stats_files()}
     for rel, entry in sorted(entries.items()):
         path = layout.root / rel
+        if rel not in on_disk and rel in removed:
+            checks.append(FileCheck(rel, "removed", f"removed by retention at {removed[rel]} ns"))
+            continue
         if rel not in on_disk:
             checks.append(FileCheck(rel, "missing", "listed in the manifest, not on disk"))
             continue
         digest = sha256_file(path)
         if digest != entry.sha256:
-            checks.append(FileCheck(rel, "hash_mismatch", f"sha256 {digest[:12]} != {entry.sha256[:12]}"))
+            checks.append(
+                FileCheck(rel, "hash_mismatch", f"sha256 {digest[:12]} != {entry.sha256[:12]}")
+            )
         else:
             checks.append(FileCheck(rel, "ok"))
     for rel in sorted(on_disk - set(entries)):

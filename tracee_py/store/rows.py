@@ -8,7 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from tracee_py.schema import EVENT_SCHEMA, EVENT_COLUMNS
+from tracee_py.schema import EVENT_COLUMNS, EVENT_SCHEMA
 
 _TIME_COLUMNS = ("time", "start_time")
 

@@ -8,6 +8,7 @@ already closed are untouched and their manifest lines stay true.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import time
@@ -34,9 +35,24 @@ from tracee_py.store.manifest import ManifestEntry, ManifestWriter, sha256_file
 
 # Columns worth dictionary-encoding: few distinct values, repeated a lot.
 _DICT_COLUMNS = [
-    "node", "boot_id", "event", "syscall", "comm", "exe", "cwd", "container_id",
-    "container_name", "container_image", "pod_name", "pod_namespace", "pod_uid", "path",
-    "path2", "family", "addr", "exe_sha256",
+    "node",
+    "boot_id",
+    "event",
+    "syscall",
+    "comm",
+    "exe",
+    "cwd",
+    "container_id",
+    "container_name",
+    "container_image",
+    "pod_name",
+    "pod_namespace",
+    "pod_uid",
+    "path",
+    "path2",
+    "family",
+    "addr",
+    "exe_sha256",
 ]
 
 
@@ -108,14 +124,10 @@ class _OpenFile:
         return os.stat(self.final).st_size
 
     def abandon(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self._sink.close()
-        except OSError:
-            pass
-        try:
+        with contextlib.suppress(OSError):
             self.tmp.unlink()
-        except OSError:
-            pass
 
 
 class EventWriter:
@@ -300,9 +312,7 @@ class StatsWriter:
                 os.fsync(sink.fileno())
             os.rename(tmp, final)
         except OSError as exc:
-            try:
+            with contextlib.suppress(OSError):
                 tmp.unlink()
-            except OSError:
-                pass
             raise _write_error(final, exc) from exc
         return final

@@ -1,0 +1,264 @@
+/* Shared by every tracee-py BPF program: the wire record, maps, filters and helpers.
+ *
+ * Every setting arrives as a -D flag built by tracee_py/capture/settings.py from validated
+ * integers: the event kind numbers (K_*), our syscall numbers (SC_*), the string caps, the
+ * filters and the ring-buffer size. Nothing here dereferences a kernel struct: only
+ * tracepoint arguments, helpers and user memory are read, so any recent kernel-headers
+ * package is good enough for bcc to compile against.
+ */
+#ifndef TRACEE_PY_COMMON_H
+#define TRACEE_PY_COMMON_H
+
+#ifndef K_PROCESS_EXEC
+#error "event kind numbers must be passed as -D flags (see tracee_py/capture/settings.py)"
+#endif
+
+#include <linux/capability.h>
+
+#define KIND_ON(k) ((KIND_MASK >> (k)) & 1)
+
+#define F_STR_TRUNCATED 1   /* str hit STR_MAX */
+#define F_ARGV_TRUNCATED 2  /* more than ARGV_MAX argv entries */
+#define F_EXIT_UNKNOWN 4    /* process_exit without a known code */
+
+#define CLONE_THREAD_FLAG 0x00010000ULL
+#define AT_FDCWD_VALUE -100
+
+/* The wire record. The Python decoder views the ring buffer as an array of these (after
+ * the 8-byte ring-buffer header); tests/capture/test_drift.py checks the layout clang
+ * produces against tracee_py/capture/wire.py field by field. */
+struct event {
+    u64 ts;          /* bpf_ktime_get_boot_ns() */
+    u64 cgroup_id;
+    s64 retval;
+    s64 a0, a1, a2, a3;  /* kind-specific arguments, see wire.py */
+    u32 kind;
+    u32 pid;         /* tgid */
+    u32 tid;
+    u32 uid;
+    u32 gid;
+    u16 syscall;     /* SC_* */
+    u16 flags;       /* F_* */
+    char comm[16];
+    u8 addr[16];     /* IPv4 (first 4 bytes) or IPv6 address */
+    char str[STR_MAX];
+};
+
+/* Arguments saved at sys_enter, consumed at sys_exit. */
+struct pending {
+    s64 a0, a1, a2, a3;
+    u64 p0, p1;      /* user pointers (paths, sockaddr) read at exit */
+    u32 kind;
+    u16 syscall;
+    u16 flags;
+};
+
+struct exit_info {
+    s32 group_code;
+    s32 thread_code;
+    s32 sig;
+    u32 have;        /* bit 0 group_code, bit 1 thread_code, bit 2 sig */
+};
+
+BPF_RINGBUF_OUTPUT(events, RINGBUF_PAGES);
+BPF_PERCPU_ARRAY(lost, u64, 128);              /* per kind (aux kinds 100..102 too) */
+BPF_HASH(pending_args, u32, struct pending, PENDING_MAX);
+BPF_HASH(exit_infos, u32, struct exit_info, PENDING_MAX);
+BPF_HASH(followed, u32, u8, FOLLOW_MAX);       /* tgids recorded in follow mode */
+BPF_ARRAY(comm_filter, struct { char c[16]; }, 1);
+BPF_ARRAY(layout_probe, struct event, 1);      /* never written: exposes the layout */
+
+static __always_inline void count_lost(u32 kind) {
+    u64 *v = lost.lookup(&kind);
+    if (v)
+        (*v)++;
+}
+
+static __always_inline int comm_matches(void) {
+#if FILTER_COMM
+    char comm[16] = {};
+    bpf_get_current_comm(comm, sizeof(comm));
+    int zero = 0;
+    char *want = (char *)comm_filter.lookup(&zero);
+    if (!want)
+        return 0;
+#pragma unroll
+    for (int i = 0; i < 16; i++) {
+        if (comm[i] != want[i])
+            return 0;
+        if (comm[i] == 0)
+            break;
+    }
+#endif
+    return 1;
+}
+
+/* 1 when the current task must not be recorded. Applied where an event starts. */
+static __always_inline int skip_current(void) {
+    u32 tgid = bpf_get_current_pid_tgid() >> 32;
+    if (tgid == SELF_TGID)
+        return 1;
+#if FILTER_UID >= 0
+    if ((u32)bpf_get_current_uid_gid() != (u32)FILTER_UID)
+        return 1;
+#endif
+#if FILTER_CGROUP
+    if (bpf_get_current_cgroup_id() != FILTER_CGROUP)
+        return 1;
+#endif
+#if FILTER_FOLLOW
+    if (!followed.lookup(&tgid))
+        return 1;
+#endif
+    return !comm_matches();
+}
+
+/* Reserve a record and fill the common part; NULL (counted as lost) when the ring is full. */
+static __always_inline struct event *begin_event(u32 kind, u16 syscall) {
+    struct event *e = events.ringbuf_reserve(sizeof(struct event));
+    if (!e) {
+        count_lost(kind);
+        return 0;
+    }
+    u64 pt = bpf_get_current_pid_tgid();
+    u64 ug = bpf_get_current_uid_gid();
+    e->ts = bpf_ktime_get_boot_ns();
+    e->cgroup_id = bpf_get_current_cgroup_id();
+    e->retval = 0;
+    e->a0 = 0;
+    e->a1 = 0;
+    e->a2 = 0;
+    e->a3 = 0;
+    e->kind = kind;
+    e->pid = pt >> 32;
+    e->tid = (u32)pt;
+    e->uid = (u32)ug;
+    e->gid = ug >> 32;
+    e->syscall = syscall;
+    e->flags = 0;
+    bpf_get_current_comm(e->comm, sizeof(e->comm));
+    __builtin_memset(e->addr, 0, sizeof(e->addr));
+    e->str[0] = 0;
+    return e;
+}
+
+static __always_inline void submit_event(struct event *e) {
+    events.ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline void read_user_str(struct event *e, const void *ptr) {
+    if (!ptr)
+        return;
+    long n = bpf_probe_read_user_str(e->str, sizeof(e->str), ptr);
+    if (n >= (long)sizeof(e->str))
+        e->flags |= F_STR_TRUNCATED;
+    if (n < 0)
+        e->str[0] = 0;
+}
+
+/* Save arguments at sys_enter. Returns 0 when the task is filtered out. */
+static __always_inline int save_args(u32 kind, u16 syscall, s64 a0, s64 a1, s64 a2, s64 a3,
+                                     const void *p0, const void *p1) {
+    if (skip_current())
+        return 0;
+    u32 tid = (u32)bpf_get_current_pid_tgid();
+    struct pending p = {};
+    p.a0 = a0;
+    p.a1 = a1;
+    p.a2 = a2;
+    p.a3 = a3;
+    p.p0 = (u64)p0;
+    p.p1 = (u64)p1;
+    p.kind = kind;
+    p.syscall = syscall;
+    if (pending_args.update(&tid, &p) != 0) {
+        count_lost(kind);  /* too many threads inside syscalls at once */
+        return 0;
+    }
+    return 1;
+}
+
+/* The current thread's saved arguments (map calls cannot sit inside macros in bcc). */
+static __always_inline struct pending *peek_pending(void) {
+    u32 tid = (u32)bpf_get_current_pid_tgid();
+    return pending_args.lookup(&tid);
+}
+
+/* Emit a second path as an aux record just before its main event. */
+static __always_inline void emit_path2(const void *ptr, u16 syscall) {
+    struct event *e = begin_event(K_AUX_PATH2, syscall);
+    if (!e)
+        return;
+    read_user_str(e, ptr);
+    submit_event(e);
+}
+
+/* Emit the main event for a paired syscall; the pending entry is removed. */
+static __always_inline struct event *finish_args(s64 ret, struct pending **out) {
+    u32 tid = (u32)bpf_get_current_pid_tgid();
+    struct pending *p = pending_args.lookup(&tid);
+    if (!p)
+        return 0;
+    *out = p;
+    struct event *e = begin_event(p->kind, p->syscall);
+    if (!e) {
+        pending_args.delete(&tid);
+        return 0;
+    }
+    e->retval = ret;
+    e->a0 = p->a0;
+    e->a1 = p->a1;
+    e->a2 = p->a2;
+    e->a3 = p->a3;
+    e->flags |= p->flags;
+    return e;
+}
+
+static __always_inline void drop_pending(void) {
+    u32 tid = (u32)bpf_get_current_pid_tgid();
+    pending_args.delete(&tid);
+}
+
+/* A syscall whose main event carries one user path (p0). */
+#define PATH_EXIT(cat_sys)                                              \
+    TRACEPOINT_PROBE(syscalls, cat_sys) {                               \
+        struct pending *p = 0;                                          \
+        struct event *e = finish_args(args->ret, &p);                   \
+        if (!e)                                                         \
+            return 0;                                                   \
+        read_user_str(e, (const void *)p->p0);                          \
+        submit_event(e);                                                \
+        drop_pending();                                                 \
+        return 0;                                                       \
+    }
+
+/* A syscall with a second path (p1) emitted first as an aux record. */
+#define TWO_PATH_EXIT(cat_sys)                                          \
+    TRACEPOINT_PROBE(syscalls, cat_sys) {                               \
+        struct pending *q = peek_pending();                             \
+        if (!q)                                                         \
+            return 0;                                                   \
+        emit_path2((const void *)q->p1, q->syscall);                    \
+        struct pending *p = 0;                                          \
+        struct event *e = finish_args(args->ret, &p);                   \
+        if (!e)                                                         \
+            return 0;                                                   \
+        read_user_str(e, (const void *)p->p0);                          \
+        submit_event(e);                                                \
+        drop_pending();                                                 \
+        return 0;                                                       \
+    }
+
+/* A syscall whose event has no string. */
+#define PLAIN_EXIT(cat_sys)                                             \
+    TRACEPOINT_PROBE(syscalls, cat_sys) {                               \
+        struct pending *p = 0;                                          \
+        struct event *e = finish_args(args->ret, &p);                   \
+        if (!e)                                                         \
+            return 0;                                                   \
+        submit_event(e);                                                \
+        drop_pending();                                                 \
+        return 0;                                                       \
+    }
+
+#endif /* TRACEE_PY_COMMON_H */

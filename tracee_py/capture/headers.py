@@ -1,0 +1,98 @@
+"""Kernel headers for bcc.
+
+bcc compiles against the running kernel's headers (``/lib/modules/$(uname -r)/build``).
+Many kernels (cloud images, this CI machine) have no matching headers package. Our BPF
+programs read no kernel structs, so the headers of any recent kernel will do: we merge an
+installed Debian headers package (split into ``-common`` and ``-<arch>``) into one tree in
+a cache directory and point ``BCC_KERNEL_SOURCE`` at it. We never write to /lib/modules.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import shutil
+from pathlib import Path
+
+from tracee_py.errors import CaptureError
+
+DEFAULT_CACHE = Path(os.environ.get("TRACEE_PY_CACHE", "/var/cache/tracee-py"))
+_ARCH_SUFFIX = {"x86_64": "amd64", "aarch64": "arm64"}
+
+
+def running_kernel_build_dir() -> Path | None:
+    build = Path("/lib/modules") / platform.release() / "build"
+    return build if (build / "include").is_dir() else None
+
+
+def _version_key(name: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", name))
+
+
+def find_headers_package(src: Path = Path("/usr/src")) -> tuple[Path, Path | None] | None:
+    """The newest ``linux-headers-<ver>-<arch>`` tree and its ``-common`` half, if any."""
+    arch = _ARCH_SUFFIX.get(platform.machine(), platform.machine())
+    candidates = sorted(
+        (p for p in src.glob(f"linux-headers-*-{arch}") if (p / "include").is_dir()),
+        key=lambda p: _version_key(p.name),
+        reverse=True,
+    )
+    for arch_dir in candidates:
+        common = arch_dir.with_name(arch_dir.name[: -len(arch)] + "common")
+        return arch_dir, (common if common.is_dir() else None)
+    return None
+
+
+# bcc reads the headers and the kernel config; kbuild's scripts and tools are not needed
+# (and are relative symlinks that would dangle in the cache).
+_WANTED = ("include", "arch", "Makefile", ".config", "Module.symvers")
+
+
+def _merge_into(half: Path, target: Path) -> None:
+    for name in _WANTED:
+        entry = half / name
+        if entry.is_dir():
+            shutil.copytree(entry, target / name, symlinks=False, dirs_exist_ok=True)
+        elif entry.is_file():
+            shutil.copy2(entry, target / name)
+
+
+def merged_header_tree(cache: Path = DEFAULT_CACHE, src: Path = Path("/usr/src")) -> Path:
+    """Build (once) and return a merged header tree for ``BCC_KERNEL_SOURCE``."""
+    found = find_headers_package(src)
+    if found is None:
+        raise CaptureError(
+            f"no kernel headers for {platform.release()} and no linux-headers package in "
+            f"{src}: install one (Debian: apt-get install linux-headers-amd64)"
+        )
+    arch_dir, common = found
+    target = cache / "kernel-headers" / arch_dir.name
+    stamp = target / ".tracee-py-complete"
+    if stamp.exists():
+        return target
+    tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
+        for half in (common, arch_dir):
+            if half is not None:
+                _merge_into(half, tmp)
+        stamp_tmp = tmp / ".tracee-py-complete"
+        stamp_tmp.write_text(f"{arch_dir}\n{common}\n")
+        shutil.rmtree(target, ignore_errors=True)
+        os.rename(tmp, target)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise CaptureError(f"cannot build the merged kernel header tree in {cache}: {exc}") from exc
+    return target
+
+
+def kernel_source_for_bcc(cache: Path = DEFAULT_CACHE) -> Path | None:
+    """None when the running kernel's own headers exist; else the merged tree."""
+    if os.environ.get("BCC_KERNEL_SOURCE"):
+        return Path(os.environ["BCC_KERNEL_SOURCE"])
+    if running_kernel_build_dir() is not None:
+        return None
+    return merged_header_tree(cache)

@@ -1,0 +1,147 @@
+"""Compiling and attaching the BPF programs with bcc.
+
+bcc is Debian's ``python3-bpfcc`` (not on PyPI), imported lazily so that everything that
+does not capture (queries, signatures) works without it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tracee_py.capture.headers import kernel_source_for_bcc
+from tracee_py.capture.settings import (
+    CaptureSettings,
+    available_optional_syscalls,
+    build_cflags,
+    tracefs_root,
+)
+from tracee_py.errors import CaptureError
+from tracee_py.schema import EventKind
+
+BPF_DIR = Path(__file__).resolve().parent.parent.parent / "bpf"
+MAIN_SOURCE = "tracee.bpf.c"
+# bcc rewrites map calls and generates tracepoint argument structs only in its main
+# translation unit, so the shared header and the family files are joined, in this order,
+# into one text instead of being #included.
+PROGRAM_SOURCES = ("common.h", "process.bpf.c", "file.bpf.c", "net.bpf.c", "system.bpf.c")
+
+
+def program_text(src: Path) -> str:
+    parts = []
+    for name in PROGRAM_SOURCES:
+        parts.append(f"/* ---- {name} ---- */\n")
+        parts.append((src / name).read_text())
+    return "".join(parts)
+
+
+def bpf_source_dir() -> Path:
+    """The bpf/ directory: next to the package in a checkout, or installed data."""
+    override = os.environ.get("TRACEE_PY_BPF_DIR")
+    path = Path(override) if override else BPF_DIR
+    if not (path / MAIN_SOURCE).is_file():
+        raise CaptureError(f"BPF sources not found in {path} (set TRACEE_PY_BPF_DIR)")
+    return path
+
+
+def check_environment() -> Path:
+    """Fail early, with one clear sentence, when this machine cannot capture."""
+    if os.geteuid() != 0:
+        raise CaptureError("recording needs root (or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)")
+    if not Path("/sys/fs/bpf").exists() and not Path("/proc/sys/kernel/bpf_stats_enabled").exists():
+        raise CaptureError("this kernel has no BPF support (no /proc/sys/kernel/bpf_*)")
+    tracefs = tracefs_root()
+    if tracefs is None:
+        raise CaptureError("tracefs is not mounted: mount -t tracefs nodev /sys/kernel/tracing")
+    return tracefs
+
+
+def import_bcc() -> Any:
+    try:
+        import bcc  # type: ignore[import-not-found]
+    except ImportError as exc:
+        raise CaptureError(
+            "bcc is not importable: apt-get install python3-bpfcc, and use a Python that "
+            "sees Debian's dist-packages (a venv made with --system-site-packages)"
+        ) from exc
+    return bcc
+
+
+@dataclass
+class CompileInfo:
+    source_dir: Path
+    cflags: list[str]
+    kernel_source: Path | None
+    seconds: float
+
+
+class LoadedProgram:
+    """The attached programs and the maps user space talks to."""
+
+    def __init__(self, settings: CaptureSettings) -> None:
+        tracefs = check_environment()
+        bcc = import_bcc()
+        self.settings = settings
+        src = bpf_source_dir()
+        cflags = [*build_cflags(settings, available_optional_syscalls(tracefs)), f"-I{src}"]
+        kernel_source = kernel_source_for_bcc()
+        if kernel_source is not None:
+            os.environ["BCC_KERNEL_SOURCE"] = str(kernel_source)
+        t0 = time.monotonic()
+        try:
+            self.bpf = bcc.BPF(text=program_text(src).encode(), cflags=cflags)
+        except Exception as exc:  # bcc raises bare Exception on compile/load/attach errors
+            raise CaptureError(f"loading the BPF programs failed: {exc}") from exc
+        self.info = CompileInfo(src, cflags, kernel_source, time.monotonic() - t0)
+        self.ring = self.bpf["events"]
+        self.ring_size = settings.ringbuf_pages * os.sysconf("SC_PAGE_SIZE")
+        self._lost = self.bpf["lost"]
+        if settings.comm:
+            table = self.bpf["comm_filter"]
+            value = table.Leaf()
+            raw = settings.comm.encode()[:15]
+            ctypes.memmove(ctypes.addressof(value), raw, len(raw))
+            table[ctypes.c_int(0)] = value
+
+    @property
+    def ring_fd(self) -> int:
+        return int(self.ring.map_fd)
+
+    def follow(self, tgid: int) -> None:
+        """Record this process and (in the kernel) every descendant it forks."""
+        table = self.bpf["followed"]
+        table[ctypes.c_uint32(tgid)] = ctypes.c_uint8(1)
+
+    def lost_counts(self) -> dict[int, int]:
+        """Total reservations that failed, per wire kind (all CPUs summed)."""
+        out: dict[int, int] = {}
+        for key, values in self._lost.items():
+            total = sum(int(v) for v in values)
+            if total:
+                out[int(key.value)] = total
+        return out
+
+    def close(self) -> None:
+        self.bpf.cleanup()
+
+
+def lost_by_label(lost: dict[int, int]) -> dict[str, int]:
+    """Wire kinds to labels; aux records count against the event they belong to."""
+    from tracee_py.schema import AuxRecord
+
+    out: dict[str, int] = {}
+    for kind, n in lost.items():
+        if kind in EventKind._value2member_map_:
+            label = EventKind(kind).label
+        elif kind in (AuxRecord.EXEC_ARG, AuxRecord.EXEC_ENV):
+            label = "process_exec"
+        elif kind == AuxRecord.PATH2:
+            label = "path2"
+        else:
+            label = f"kind_{kind}"
+        out[label] = out.get(label, 0) + n
+    return out

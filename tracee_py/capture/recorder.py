@@ -1,0 +1,477 @@
+"""The recorder: probes -> ring buffer -> decoder -> process table -> Parquet writer.
+
+Three threads: the caller's (control: command, signals, status), the drain thread (reads
+the ring buffer in batches and decodes them) and the writer thread (Parquet and zstd, which
+release the GIL), so the drain never waits on the disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import shutil
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from tracee_py.capture.decode import BatchDecoder
+from tracee_py.capture.loader import LoadedProgram, lost_by_label
+from tracee_py.capture.ringbuf import RingBufferReader
+from tracee_py.capture.settings import CaptureSettings
+from tracee_py.enrich.hashing import ExeHasher
+from tracee_py.enrich.procfs import boot_id as read_boot_id
+from tracee_py.enrich.proctable import ContainerLookup, ProcessTable
+from tracee_py.errors import StoreError, UsageError
+from tracee_py.store.layout import make_private_dirs
+from tracee_py.store.rows import events_from_rows
+from tracee_py.store.writer import ClosedFile, EventWriter, StatsWriter, WriterSettings
+
+DRAIN_INTERVAL_S = 0.02
+MAX_QUEUED_BATCHES = 64
+
+
+@dataclass
+class RecordOptions:
+    data: Path
+    node: str
+    capture: CaptureSettings
+    writer: WriterSettings = field(default_factory=WriterSettings)
+    duration: float | None = None
+    command: list[str] | None = None
+    ready_file: Path | None = None
+    hash_max_bytes: int = 64 << 20
+    max_size: int | None = None
+    max_age_seconds: float | None = None
+    containers: ContainerLookup | None = None
+    on_started: Callable[[LoadedProgram], None] | None = None
+
+
+@dataclass
+class RecordStatus:
+    elapsed: float = 0.0
+    events: int = 0
+    events_per_s: float = 0.0
+    lost: int = 0
+    files: int = 0
+    bytes: int = 0
+    processes: int = 0
+    command_pid: int | None = None
+
+
+@dataclass
+class RecordResult:
+    run_id: str
+    events: int
+    kinds: Counter[str]
+    lost: dict[str, int]
+    files: list[ClosedFile]
+    compile_seconds: float
+    exit_code: int | None  # the recorded command's, when there was one
+    decode_errors: int
+    error: str | None = None
+
+
+class Recorder:
+    def __init__(self, options: RecordOptions) -> None:
+        self.options = options
+        self.run_id = uuid.uuid4().hex[:12]
+        self._stop = threading.Event()
+        self._queue: queue.Queue[pa.Table | None] = queue.Queue(MAX_QUEUED_BATCHES)
+        self._error: BaseException | None = None
+        self._events = 0
+        self._kinds: Counter[str] = Counter()
+        self._lost_total: dict[str, int] = {}
+        self._lost_reported: dict[str, int] = {}
+        self._interval_start_ns = time.time_ns()
+        self._lock = threading.Lock()
+        self.status = RecordStatus()
+        self._child: PausedChild | None = None
+        self.program: LoadedProgram | None = None
+
+    # -- control ---------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask the recorder to flush and finish (safe from signal handlers)."""
+        self._stop.set()
+
+    def forward_signal(self, signum: int) -> None:
+        if self._child is not None and self._child.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._child.send_signal(signum)
+        else:
+            self.stop()
+
+    def run(self, on_status: Callable[[RecordStatus], None] | None = None) -> RecordResult:
+        opts = self.options
+        self._check_data_dir(opts.data)
+        follow = opts.command is not None
+        if opts.command is not None:
+            PausedChild.resolve(opts.command)
+        settings = opts.capture
+        if follow and not settings.follow:
+            settings = CaptureSettings(**{**settings.__dict__, "follow": True})
+        boot = read_boot_id()
+        boot_wall_ns = time.time_ns() - time.clock_gettime_ns(time.CLOCK_BOOTTIME)
+        table = ProcessTable(
+            node=opts.node,
+            boot_id=boot,
+            boot_wall_ns=boot_wall_ns,
+            hasher=ExeHasher(opts.hash_max_bytes),
+            containers=opts.containers,
+        )
+        self._boot_id = boot
+        self._stats = StatsWriter(opts.data, opts.node)
+        writer = EventWriter(opts.data, opts.node, self.run_id, opts.writer, self._on_close)
+        self._writer = writer
+        program = LoadedProgram(settings)
+        self.program = program
+        reader = RingBufferReader(program.ring_fd, program.ring_size)
+        decoder = BatchDecoder(table, boot_wall_ns)
+        self._decoder = decoder
+        started = time.monotonic()
+        exit_code: int | None = None
+        try:
+            now = time.time_ns()
+            if follow:
+                assert opts.command is not None
+                child, release = self._spawn_paused(opts.command)
+                program.follow(child.pid)
+                rows = table.snapshot(now, only={os.getpid()})
+                rows.append(
+                    table.add_synthetic_fork(
+                        time_ns=now, parent_pid=os.getpid(), child_pid=child.pid
+                    )
+                )
+            else:
+                rows = table.snapshot(now)
+            self._queue.put(events_from_rows(rows))
+            self._count(rows)
+            drain = threading.Thread(
+                target=self._drain_loop, args=(reader, decoder), name="drain", daemon=True
+            )
+            write = threading.Thread(target=self._write_loop, name="writer", daemon=True)
+            drain.start()
+            write.start()
+            if opts.on_started:
+                opts.on_started(program)
+            self._announce_ready()
+            if follow:
+                release()
+            deadline = started + opts.duration if opts.duration else None
+            while not self._stop.is_set():
+                if self._error is not None:
+                    break
+                if self._child is not None and self._child.poll() is not None:
+                    exit_code = self._child.returncode
+                    break
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+                self._update_status(started, reader, on_status)
+                self._stop.wait(0.25)
+            if self._child is not None:
+                exit_code = self._finish_child()
+            # Let in-flight events of the last processes reach the ring buffer.
+            time.sleep(0.05)
+            self._stop.set()
+            drain.join()
+            self._queue.put(None)
+            write.join()
+        finally:
+            reader.close()
+            lost = lost_by_label(program.lost_counts())
+            program.close()
+            try:
+                writer.close()
+            except StoreError as exc:
+                self._error = self._error or exc
+            self._write_interval_stats(time.time_ns(), lost, closed=None, final=True)
+        self._update_status(started, None, on_status)
+        if isinstance(self._error, StoreError):
+            raise self._error
+        if self._error is not None:
+            raise self._error
+        return RecordResult(
+            run_id=self.run_id,
+            events=self._events,
+            kinds=self._kinds,
+            lost=lost,
+            files=writer.closed_files,
+            compile_seconds=program.info.seconds,
+            exit_code=exit_code,
+            decode_errors=decoder.decode_errors,
+        )
+
+    # -- threads ---------------------------------------------------------------------------
+
+    def _drain_loop(self, reader: RingBufferReader, decoder: BatchDecoder) -> None:
+        try:
+            idle_after_stop = 0
+            while True:
+                batch = reader.read_batch()
+                if len(batch):
+                    table = decoder.decode(batch)
+                    self._queue.put(table)
+                    self._count_table(table)
+                    idle_after_stop = 0
+                    if len(batch) > 4096:
+                        continue  # more is likely waiting: no sleep
+                elif self._stop.is_set():
+                    idle_after_stop += 1
+                    if idle_after_stop >= 3:
+                        return
+                time.sleep(DRAIN_INTERVAL_S)
+        except BaseException as exc:  # surfaced by run()
+            self._error = exc
+            self._stop.set()
+
+    def _write_loop(self) -> None:
+        writer = self._writer
+        last_tick = time.monotonic()
+        while True:
+            try:
+                item = self._queue.get(timeout=0.5)
+            except queue.Empty:
+                item = ...
+            try:
+                if item is None:
+                    return
+                if isinstance(item, pa.Table):
+                    writer.write(item)
+                if time.monotonic() - last_tick >= 1.0:
+                    writer.tick()
+                    last_tick = time.monotonic()
+            except StoreError as exc:
+                self._error = exc
+                self._stop.set()
+                # Keep consuming so the drain thread never blocks on a full queue.
+                while self._queue.get() is not None:
+                    pass
+                return
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def _count(self, rows: list[dict[str, Any]]) -> None:
+        with self._lock:
+            for row in rows:
+                self._kinds[row["event"]] += 1
+            self._events += len(rows)
+
+    def _count_table(self, table: pa.Table) -> None:
+        counts = table.column("event").value_counts().to_pylist()
+        with self._lock:
+            for item in counts:
+                self._kinds[item["values"]] += item["counts"]
+            self._events += table.num_rows
+
+    def _on_close(self, closed: ClosedFile) -> None:
+        lost = lost_by_label(self.program.lost_counts()) if self.program else {}
+        self._write_interval_stats(time.time_ns(), lost, closed=closed, final=False)
+        if self.options.max_size is not None or self.options.max_age_seconds is not None:
+            self._enforce_retention()
+
+    def _enforce_retention(self) -> None:
+        from tracee_py.store import retention
+
+        report = retention.enforce(
+            self.options.data,
+            self.options.node,
+            max_bytes=self.options.max_size,
+            max_age_seconds=self.options.max_age_seconds,
+        )
+        if report.files_removed:
+            now = time.time_ns()
+            self._stats.write_rows(
+                [
+                    self._stat_row(now, now, "retention_removed_files", None, report.files_removed),
+                    self._stat_row(now, now, "retention_removed_bytes", None, report.bytes_removed),
+                ]
+            )
+
+    def _stat_row(
+        self,
+        start: int,
+        end: int,
+        metric: str,
+        kind: str | None,
+        value: int,
+        detail: str | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "interval_start": start,
+            "interval_end": end,
+            "node": self.options.node,
+            "boot_id": self._boot_id,
+            "run_id": self.run_id,
+            "metric": metric,
+            "kind": kind,
+            "value": int(value),
+            "detail": detail,
+        }
+
+    def _write_interval_stats(
+        self, now: int, lost: dict[str, int], closed: ClosedFile | None, final: bool
+    ) -> None:
+        with self._lock:
+            start = self._interval_start_ns
+            self._interval_start_ns = now
+            rows = []
+            if closed is not None:
+                for kind, n in sorted(closed.kinds.items()):
+                    rows.append(self._stat_row(start, now, "events", kind, n))
+                rows.append(self._stat_row(start, now, "files", None, 1))
+                rows.append(self._stat_row(start, now, "bytes", None, closed.bytes))
+            for kind, total in sorted(lost.items()):
+                delta = total - self._lost_reported.get(kind, 0)
+                if delta:
+                    rows.append(self._stat_row(start, now, "lost", kind, delta))
+                    self._lost_reported[kind] = total
+            self._lost_total = dict(lost)
+            if final:
+                errors = self._decoder.decode_errors if hasattr(self, "_decoder") else 0
+                if errors:
+                    rows.append(self._stat_row(start, now, "decode_errors", None, errors))
+                if isinstance(self._error, StoreError):
+                    rows.append(
+                        self._stat_row(start, now, "write_error", None, 1, str(self._error))
+                    )
+        if rows:
+            try:
+                self._stats.write_rows(rows)
+            except StoreError as exc:
+                self._error = self._error or exc
+
+    def _update_status(
+        self,
+        started: float,
+        reader: RingBufferReader | None,
+        on_status: Callable[[RecordStatus], None] | None,
+    ) -> None:
+        elapsed = time.monotonic() - started
+        st = self.status
+        prev_events, prev_elapsed = st.events, st.elapsed
+        with self._lock:
+            st.events = self._events
+        st.elapsed = elapsed
+        dt = elapsed - prev_elapsed
+        if dt > 0:
+            st.events_per_s = (st.events - prev_events) / dt
+        if self.program is not None and reader is not None:
+            st.lost = sum(self.program.lost_counts().values())
+        files = self._writer.closed_files
+        st.files = len(files)
+        st.bytes = sum(f.bytes for f in files)
+        st.command_pid = self._child.pid if self._child else None
+        if on_status is not None:
+            on_status(st)
+
+    # -- the recorded command ---------------------------------------------------------------
+
+    def _spawn_paused(self, command: list[str]) -> tuple[PausedChild, Callable[[], None]]:
+        """Start CMD stopped before exec, so it can be followed before it runs."""
+        child = PausedChild.spawn(command)
+        self._child = child
+        return child, child.release
+
+    def _finish_child(self) -> int:
+        assert self._child is not None
+        code = self._child.wait()
+        return 128 - code if code < 0 else code
+
+    def _announce_ready(self) -> None:
+        ready = self.options.ready_file
+        if ready is not None:
+            ready.parent.mkdir(parents=True, exist_ok=True)
+            ready.write_text(f"{os.getpid()}\n")
+        notify = os.environ.get("NOTIFY_SOCKET")
+        if notify:
+            addr = "\0" + notify[1:] if notify.startswith("@") else notify
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+                try:
+                    s.connect(addr)
+                    s.sendall(b"READY=1")
+                except OSError:
+                    pass
+
+    @staticmethod
+    def _check_data_dir(data: Path) -> None:
+        try:
+            make_private_dirs(data)
+        except OSError as exc:
+            raise StoreError(f"cannot create data directory {data}: {exc.strerror}") from exc
+        if not os.access(data, os.W_OK | os.X_OK):
+            raise StoreError(f"data directory {data} is not writable")
+
+
+class PausedChild:
+    """A forked child that waits on a pipe before it execs the command.
+
+    ``subprocess.Popen`` cannot do this: it waits for the exec to happen before returning,
+    and the exec must wait until the child's pid is in the kernel's follow map.
+    """
+
+    def __init__(self, pid: int, go_fd: int) -> None:
+        self.pid = pid
+        self._go_fd = go_fd
+        self.returncode: int | None = None
+
+    @staticmethod
+    def resolve(command: list[str]) -> str:
+        """The executable CMD names, or a clear error before anything is started."""
+        if not command:
+            raise UsageError("no command given after --")
+        exe = command[0] if "/" in command[0] else shutil.which(command[0])
+        if exe is None or not os.path.exists(exe):
+            raise UsageError(f"command not found: {command[0]}")
+        if not os.access(exe, os.X_OK) or os.path.isdir(exe):
+            raise UsageError(f"command not executable: {command[0]}")
+        return exe
+
+    @classmethod
+    def spawn(cls, command: list[str]) -> PausedChild:
+        exe = cls.resolve(command)
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: wait for the go, then become the command
+            try:
+                os.close(w)
+                if not os.read(r, 1):
+                    os._exit(125)  # the recorder went away before releasing us
+                os.close(r)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.execv(exe, command)
+            except BaseException:
+                os._exit(127)
+        os.close(r)
+        return cls(pid, w)
+
+    def release(self) -> None:
+        os.write(self._go_fd, b"g")
+        os.close(self._go_fd)
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid == self.pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signum)

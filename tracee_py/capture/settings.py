@@ -1,0 +1,137 @@
+"""Capture settings and the ``-D`` compiler flags built from them.
+
+Every value that reaches the BPF compiler is an integer validated here; no text is ever
+substituted into C source.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracee_py.errors import UsageError
+from tracee_py.schema import (
+    ARGV_MAX,
+    ENV_SCAN_MAX,
+    STR_MAX,
+    SYSCALL_NUMBER,
+    AuxRecord,
+    EventKind,
+)
+
+TRACEFS_CANDIDATES = (Path("/sys/kernel/tracing"), Path("/sys/kernel/debug/tracing"))
+# Syscalls some kernels lack (no CONFIG_MODULES, older kernels): compiled only when present.
+OPTIONAL_SYSCALLS = ("fchmodat2", "init_module", "finit_module", "delete_module")
+# Lifecycle kinds are always on: without them there is no process tree.
+LIFECYCLE = frozenset({EventKind.PROCESS_FORK, EventKind.PROCESS_EXEC, EventKind.PROCESS_EXIT})
+MIN_RINGBUF_MB = 1
+MAX_RINGBUF_MB = 1024
+
+
+@dataclass(frozen=True)
+class CaptureSettings:
+    self_tgid: int = field(default_factory=os.getpid)
+    kinds: frozenset[EventKind] = frozenset(EventKind)
+    uid: int | None = None
+    cgroup_id: int | None = None
+    comm: str | None = None
+    follow: bool = False
+    ringbuf_mb: int = 64
+    pending_max: int = 16384
+    follow_max: int = 65536
+
+    def __post_init__(self) -> None:
+        if self.uid is not None and not 0 <= self.uid < 2**32 - 1:
+            raise UsageError(f"--uid must be between 0 and 4294967294, got {self.uid}")
+        if self.cgroup_id is not None and not 0 < self.cgroup_id < 2**64:
+            raise UsageError(f"cgroup id must be a positive 64-bit integer, got {self.cgroup_id}")
+        if self.comm is not None and not 0 < len(self.comm.encode()) <= 15:
+            raise UsageError("--comm must be 1 to 15 bytes (the kernel's comm length)")
+        mb = self.ringbuf_mb
+        if not MIN_RINGBUF_MB <= mb <= MAX_RINGBUF_MB or mb & (mb - 1):
+            raise UsageError(
+                f"--ringbuf-mb must be a power of two between {MIN_RINGBUF_MB} and "
+                f"{MAX_RINGBUF_MB}, got {mb}"
+            )
+
+    @property
+    def ringbuf_pages(self) -> int:
+        return self.ringbuf_mb * 1024 * 1024 // os.sysconf("SC_PAGE_SIZE")
+
+    def effective_kinds(self) -> frozenset[EventKind]:
+        return self.kinds | LIFECYCLE
+
+
+def parse_kinds(text: str | None) -> frozenset[EventKind]:
+    """``--events file_open,net_connect`` or family names ``file,net,process,system``."""
+    if not text:
+        return frozenset(EventKind)
+    families = {
+        "process": [k for k in EventKind if k.label.startswith("process_")] + [EventKind.CHDIR],
+        "file": [k for k in EventKind if k.label.startswith("file_")]
+        + [EventKind.MEMFD_CREATE, EventKind.DUP],
+        "net": [k for k in EventKind if k.label.startswith("net_")],
+    }
+    families["system"] = [k for k in EventKind if not any(k in v for v in families.values())]
+    chosen: set[EventKind] = set()
+    for word in (w.strip() for w in text.split(",")):
+        if not word:
+            continue
+        if word in families:
+            chosen.update(families[word])
+            continue
+        try:
+            chosen.add(EventKind[word.upper()])
+        except KeyError:
+            known = ", ".join(sorted(families)) + ", " + ", ".join(k.label for k in EventKind)
+            raise UsageError(f"unknown event kind {word!r}; known: {known}") from None
+    return frozenset(chosen)
+
+
+def tracefs_root() -> Path | None:
+    for path in TRACEFS_CANDIDATES:
+        if (path / "events" / "syscalls").is_dir():
+            return path
+    return None
+
+
+def available_optional_syscalls(tracefs: Path) -> set[str]:
+    events = tracefs / "events" / "syscalls"
+    return {name for name in OPTIONAL_SYSCALLS if (events / f"sys_enter_{name}").is_dir()}
+
+
+def build_cflags(settings: CaptureSettings, optional: set[str]) -> list[str]:
+    """The complete list of ``-D`` flags; every value is an int formatted by us."""
+    mask = 0
+    for kind in settings.effective_kinds():
+        mask |= 1 << int(kind)
+    defines: dict[str, int] = {
+        "STR_MAX": STR_MAX,
+        "ARGV_MAX": ARGV_MAX,
+        "ENV_SCAN_MAX": ENV_SCAN_MAX,
+        "SELF_TGID": settings.self_tgid,
+        "FILTER_UID": -1 if settings.uid is None else settings.uid,
+        "FILTER_CGROUP": settings.cgroup_id or 0,
+        "FILTER_COMM": 1 if settings.comm else 0,
+        "FILTER_FOLLOW": 1 if settings.follow else 0,
+        "RINGBUF_PAGES": settings.ringbuf_pages,
+        "PENDING_MAX": settings.pending_max,
+        "FOLLOW_MAX": settings.follow_max,
+        "KIND_MASK": mask,
+    }
+    for kind in EventKind:
+        defines[f"K_{kind.name}"] = int(kind)
+    for aux in AuxRecord:
+        defines[f"K_AUX_{aux.name}"] = int(aux)
+    for name, number in SYSCALL_NUMBER.items():
+        defines[f"SC_{name}"] = number
+    for name in OPTIONAL_SYSCALLS:
+        defines[f"HAVE_{name}"] = 1 if name in optional else 0
+    flags = []
+    for name, value in defines.items():
+        if not isinstance(value, int):
+            raise TypeError(f"{name} must be an int")
+        suffix = "ULL" if name in ("KIND_MASK", "FILTER_CGROUP") else ""
+        flags.append(f"-D{name}={int(value)}{suffix}")
+    return flags
