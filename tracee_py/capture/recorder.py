@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow as pa
 
 from tracee_py.capture.decode import BatchDecoder
-from tracee_py.capture.loader import LoadedProgram, lost_by_label
+from tracee_py.capture.loader import LoadedProgram, check_environment, lost_by_label
 from tracee_py.capture.ringbuf import RingBufferReader
 from tracee_py.capture.settings import CaptureSettings
 from tracee_py.enrich.hashing import ExeHasher
@@ -113,6 +113,7 @@ class Recorder:
 
     def run(self, on_status: Callable[[RecordStatus], None] | None = None) -> RecordResult:
         opts = self.options
+        check_environment()  # not root, no BPF, no tracefs: say so before touching disk
         self._check_data_dir(opts.data)
         follow = opts.command is not None
         if opts.command is not None:
@@ -130,8 +131,10 @@ class Recorder:
             containers=opts.containers,
         )
         self._boot_id = boot
-        self._stats = StatsWriter(opts.data, opts.node)
         writer = EventWriter(opts.data, opts.node, self.run_id, opts.writer, self._on_close)
+        self._stats = StatsWriter(opts.data, opts.node, manifest=writer.manifest)
+        if opts.ready_file is not None:
+            opts.ready_file.unlink(missing_ok=True)  # a stale one from an earlier run
         self._writer = writer
         program = LoadedProgram(settings)
         self.program = program
@@ -191,10 +194,15 @@ class Recorder:
             lost = lost_by_label(program.lost_counts())
             program.close()
             try:
-                writer.close()
+                writer.close(close_manifest=False)
             except StoreError as exc:
                 self._error = self._error or exc
             self._write_interval_stats(time.time_ns(), lost, closed=None, final=True)
+            writer.manifest.close()
+            if opts.containers is not None and hasattr(opts.containers, "close"):
+                opts.containers.close()
+            if opts.ready_file is not None:
+                opts.ready_file.unlink(missing_ok=True)
         self._update_status(started, None, on_status)
         if isinstance(self._error, StoreError):
             raise self._error
@@ -215,20 +223,21 @@ class Recorder:
 
     def _drain_loop(self, reader: RingBufferReader, decoder: BatchDecoder) -> None:
         try:
-            idle_after_stop = 0
+            # On stop, everything the kernel produced up to that moment is still read; what
+            # comes after (a node under load never goes quiet) is left in the ring.
+            final_position: int | None = None
             while True:
+                if final_position is None and self._stop.is_set():
+                    final_position = reader.producer_position()
                 batch = reader.read_batch()
                 if len(batch):
                     table = decoder.decode(batch)
                     self._queue.put(table)
                     self._count_table(table)
-                    idle_after_stop = 0
-                    if len(batch) > 4096:
-                        continue  # more is likely waiting: no sleep
-                elif self._stop.is_set():
-                    idle_after_stop += 1
-                    if idle_after_stop >= 3:
-                        return
+                if final_position is not None and reader.consumer_position() >= final_position:
+                    return
+                if len(batch) > 4096:
+                    continue  # more is likely waiting: no sleep
                 time.sleep(DRAIN_INTERVAL_S)
         except BaseException as exc:  # surfaced by run()
             self._error = exc
@@ -336,6 +345,9 @@ class Recorder:
                     rows.append(self._stat_row(start, now, "lost", kind, delta))
                     self._lost_reported[kind] = total
             self._lost_total = dict(lost)
+            api = self._api_status()
+            if api is not None:
+                rows.append(self._stat_row(start, now, "kubernetes_api", None, int(api[0]), api[1]))
             if final:
                 errors = self._decoder.decode_errors if hasattr(self, "_decoder") else 0
                 if errors:
@@ -349,6 +361,11 @@ class Recorder:
                 self._stats.write_rows(rows)
             except StoreError as exc:
                 self._error = self._error or exc
+
+    def _api_status(self) -> tuple[bool, str] | None:
+        lookup = self.options.containers
+        status = getattr(lookup, "api_status", None)
+        return status() if status is not None else None
 
     def _update_status(
         self,

@@ -37,6 +37,12 @@ class RingBufferReader:
         self.records_read = 0
         self.discarded = 0
 
+    def producer_position(self) -> int:
+        return int(_POS.unpack_from(self._producer, 0)[0])
+
+    def consumer_position(self) -> int:
+        return int(_POS.unpack_from(self._consumer, 0)[0])
+
     def pending_bytes(self) -> int:
         return _POS.unpack_from(self._producer, 0)[0] - _POS.unpack_from(self._consumer, 0)[0]
 

@@ -133,6 +133,12 @@ def record(
         max_age_seconds=parse_duration(max_age, "--max-age") if max_age else None,
         containers=_workload_lookup(node_name),
     )
+    if not quiet:
+        options.on_started = lambda program: err_console.print(
+            f"[dim]recording node {node_name} into {data} "
+            f"(probes compiled in {program.info.seconds:.1f}s)[/]",
+            soft_wrap=True,
+        )
     recorder = Recorder(options)
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -140,8 +146,6 @@ def record(
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    if not quiet:
-        err_console.print(f"[dim]recording node {node_name} into {data} ...[/]")
     if quiet or not err_console.is_terminal:
         result = recorder.run()
     else:

@@ -35,6 +35,9 @@ class ContainerLookup(Protocol):
 
     def forget_pid(self, pid: int) -> None: ...
 
+    @property
+    def generation(self) -> int: ...
+
 
 @dataclass
 class ProcInfo:
@@ -50,6 +53,7 @@ class ProcInfo:
     gid: int | None = None
     cgroup_id: int | None = None
     container: tuple[str | None, ...] = field(default=NO_CONTAINER)
+    container_generation: int = -1
 
 
 def resolve_path(path: str | None, cwd: str | None) -> str | None:
@@ -177,9 +181,18 @@ class ProcessTable:
     def container_of(self, info: ProcInfo, cgroup_id: int) -> tuple[str | None, ...]:
         if self.containers is None or not cgroup_id:
             return info.container
-        if info.cgroup_id != cgroup_id or info.container is NO_CONTAINER:
+        generation = self.containers.generation
+        stale = (
+            info.container[0] is not None
+            and info.container[3] is None
+            and (
+                info.container_generation != generation  # a pod may have been learned since
+            )
+        )
+        if info.cgroup_id != cgroup_id or info.container_generation < 0 or stale:
             info.cgroup_id = cgroup_id
             info.container = self.containers.fields(cgroup_id, info.pid)
+            info.container_generation = generation
         return info.container
 
     def fork(

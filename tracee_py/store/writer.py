@@ -191,7 +191,12 @@ class EventWriter:
         """Call periodically: closes a file whose time is up even when no events come."""
         self.flush()
 
-    def close(self) -> None:
+    @property
+    def manifest(self) -> ManifestWriter:
+        """This run's manifest; stats files written alongside append to it too."""
+        return self._manifest
+
+    def close(self, close_manifest: bool = True) -> None:
         """Write everything pending and close the open file."""
         try:
             self.flush()
@@ -200,7 +205,8 @@ class EventWriter:
         except OSError as exc:
             self._fail(exc)
         finally:
-            self._manifest.close()
+            if close_manifest:
+                self._manifest.close()
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -292,6 +298,7 @@ class StatsWriter:
     def __init__(self, root: Path, node: str, manifest: ManifestWriter | None = None) -> None:
         self.layout = DatasetLayout(Path(root))
         self.node = validate_node_name(node)
+        self.manifest = manifest
         self._seq = 0
 
     def write_rows(self, rows: list[dict[str, object]]) -> Path | None:
@@ -311,6 +318,19 @@ class StatsWriter:
                 sink.flush()
                 os.fsync(sink.fileno())
             os.rename(tmp, final)
+            if self.manifest is not None:
+                times = table.column("interval_end").cast(pa.int64()).to_pylist()
+                self.manifest.append(
+                    ManifestEntry(
+                        file=str(final.relative_to(self.layout.root)),
+                        rows=table.num_rows,
+                        bytes=os.stat(final).st_size,
+                        sha256=sha256_file(final),
+                        first_time_ns=first,
+                        last_time_ns=max(times),
+                        dataset="stats",
+                    )
+                )
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()

@@ -1,0 +1,197 @@
+"""Whole-node recording: snapshot of existing processes, ready file, filters, drift."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from tests.capture.conftest import Recording, run_tracee
+from tracee_py.capture.wire import EVENT_DTYPE, SLOT_SIZE
+from tracee_py.schema import EventKind
+from tracee_py.store.layout import DatasetLayout
+from tracee_py.store.manifest import read_manifest, sha256_file
+
+TRACEE = [sys.executable, "-m", "tracee_py"]
+
+
+def _wait_for(path: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} did not appear"
+        time.sleep(0.05)
+
+
+def test_existing_process_appears_as_snapshot_with_real_ppid(tmp_path: Path) -> None:
+    sleeper = subprocess.Popen(["/bin/sleep", "30"])
+    try:
+        data = tmp_path / "data"
+        ready = tmp_path / "ready"
+        rec = subprocess.Popen(
+            [
+                *TRACEE,
+                "record",
+                "--data",
+                str(data),
+                "--duration",
+                "2",
+                "-q",
+                "--ready-file",
+                str(ready),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _wait_for(ready)
+        marker = tmp_path / "after-ready.txt"
+        marker.write_text("x")
+        _out, err = rec.communicate(timeout=120)
+        assert rec.returncode == 0, err
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    r = Recording(data=data, work=tmp_path, facts={}, result=None)  # type: ignore[arg-type]
+    rows = r.sql(
+        "SELECT ppid, argv, exe, parent_process_id IS NOT NULL FROM events "
+        "WHERE event = 'process_snapshot' AND pid = ?",
+        [sleeper.pid],
+    )
+    assert rows == [(os.getpid(), ["/bin/sleep", "30"], "/usr/bin/sleep", True)]
+    # Our own (pytest) process is in the snapshot, and is the sleeper's parent.
+    me = r.one(
+        "SELECT process_id FROM events WHERE event = 'process_snapshot' AND pid = ?",
+        [os.getpid()],
+    )
+    assert r.sql(
+        "SELECT parent_process_id FROM events WHERE event = 'process_snapshot' AND pid = ?",
+        [sleeper.pid],
+    ) == [me]
+    # The write after the ready file is recorded (probes were attached), by pytest's pid.
+    assert r.sql(
+        "SELECT pid FROM events WHERE event = 'file_open' AND path = ?", [str(marker)]
+    ) == [(os.getpid(),)]
+    # The recorder never records itself.
+    assert r.sql(
+        "SELECT count(*) FROM events WHERE pid = ? AND event <> 'process_snapshot'", [rec.pid]
+    ) == [(0,)]
+
+
+def test_event_kind_selection_and_comm_filter(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    result = run_tracee(
+        "record",
+        "--data",
+        str(data),
+        "-q",
+        "--events",
+        "net",
+        "--",
+        "/bin/sh",
+        "-c",
+        "cat /etc/hostname > /dev/null",
+    )
+    assert result.returncode == 0, result.stderr
+    r = Recording(data=data, work=tmp_path, facts={}, result=result)
+    kinds = {k for (k,) in r.sql("SELECT DISTINCT event FROM events")}
+    assert "file_open" not in kinds
+    assert {"process_exec", "process_fork", "process_exit"} <= kinds
+
+
+def test_command_exit_code_is_passed_through(tmp_path: Path) -> None:
+    result = run_tracee(
+        "record", "--data", str(tmp_path / "d"), "-q", "--", "/bin/sh", "-c", "exit 42"
+    )
+    assert result.returncode == 42
+    killed = run_tracee(
+        "record", "--data", str(tmp_path / "d"), "-q", "--", "/bin/sh", "-c", "kill -TERM $$"
+    )
+    assert killed.returncode == 128 + signal.SIGTERM
+
+
+def test_sigkill_leaves_closed_files_readable_and_manifest_true(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ready = tmp_path / "ready"
+    rec = subprocess.Popen(
+        [
+            *TRACEE,
+            "record",
+            "--data",
+            str(data),
+            "--rotate",
+            "0.5s",
+            "-q",
+            "--ready-file",
+            str(ready),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for(ready)
+        layout = DatasetLayout(data)
+        deadline = time.monotonic() + 60
+        while len(layout.event_files()) < 3:
+            assert time.monotonic() < deadline, "the recorder closed no files"
+            (tmp_path / "poke").write_text("x")
+            time.sleep(0.2)
+    finally:
+        rec.send_signal(signal.SIGKILL)
+        rec.wait()
+    entries, problems = read_manifest(layout)
+    assert problems == []
+    files = layout.event_files()
+    assert len(files) >= 3
+    listed = {str(f.relative_to(data)) for f in files}
+    events_entries = {rel for rel, e in entries.items() if e.dataset == "events"}
+    assert events_entries == listed  # every closed file is listed, nothing else
+    stats_entries = {rel for rel, e in entries.items() if e.dataset == "stats"}
+    assert stats_entries == {str(f.relative_to(data)) for f in layout.stats_files()}
+    for rel, entry in entries.items():
+        path = data / rel
+        assert sha256_file(path) == entry.sha256
+        assert pq.ParquetFile(path).metadata.num_rows == entry.rows
+        pq.read_table(path)  # fully readable
+    # The interrupted open file is a .tmp, invisible to readers.
+    assert all(not p.name.endswith(".parquet") for p in (data / "events").rglob("*.tmp"))
+
+
+def test_wire_layout_matches_clang(tmp_path: Path) -> None:
+    """Drift test: clang's layout of struct event == the NumPy dtype the decoder uses."""
+    from tracee_py.capture.loader import LoadedProgram
+    from tracee_py.capture.settings import CaptureSettings
+
+    program = LoadedProgram(CaptureSettings(ringbuf_mb=1))
+    try:
+        leaf = program.bpf["layout_probe"].Leaf
+        clang = [
+            (name, getattr(leaf, name).offset, getattr(leaf, name).size)
+            for name, *_ in leaf._fields_
+        ]
+    finally:
+        program.close()
+    ours = [
+        (name, EVENT_DTYPE.fields[name][1], EVENT_DTYPE.fields[name][0].itemsize)
+        for name in EVENT_DTYPE.names
+    ]
+    assert clang == ours
+    import ctypes
+
+    assert ctypes.sizeof(leaf) == EVENT_DTYPE.itemsize
+    assert (8 + EVENT_DTYPE.itemsize + 7) // 8 * 8 == SLOT_SIZE
+
+
+def test_every_kernel_event_kind_has_a_probe() -> None:
+    source = "".join(p.read_text() for p in Path("bpf").glob("*.bpf.c"))
+    missing = [
+        k.name
+        for k in EventKind
+        if k is not EventKind.PROCESS_SNAPSHOT and f"K_{k.name}" not in source
+    ]
+    assert missing == []

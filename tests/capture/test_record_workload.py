@@ -1,0 +1,257 @@
+"""`record -- CMD` over a known workload: exact rows, lineage and arguments."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from tests.capture.conftest import Recording
+
+
+def test_true_23_times_each_a_child_of_the_loop_shell(workload: Recording) -> None:
+    shell_pid = workload.facts["loop_shell_pid"]
+    (shell_id,) = workload.one(
+        "SELECT DISTINCT process_id FROM events WHERE pid = ? AND event = 'process_exec'",
+        [shell_pid],
+    )
+    rows = workload.sql(
+        "SELECT ppid, parent_process_id, argv FROM events "
+        "WHERE event = 'process_exec' AND path = '/bin/true' AND env IS NULL "
+        "AND parent_process_id = ?",
+        [shell_id],
+    )
+    assert len(rows) == 23
+    assert {r[0] for r in rows} == {shell_pid}
+    assert all(r[2] == ["/bin/true"] for r in rows)
+    forks = workload.one(
+        "SELECT count(*) FROM events WHERE event = 'process_fork' AND parent_process_id = ?",
+        [shell_id],
+    )
+    assert forks == (23,)
+
+
+def test_marker_file_lifecycle(workload: Recording) -> None:
+    w = str(workload.work)
+    marker, renamed = f"{w}/marker.txt", f"{w}/renamed.txt"
+    opens = workload.sql(
+        "SELECT flags, mode, retval >= 0, fd = retval FROM events "
+        "WHERE event = 'file_open' AND path = ? ORDER BY time",
+        [marker],
+    )
+    # Python's os.open adds O_CLOEXEC (PEP 446).
+    assert opens == [
+        (os.O_CREAT | os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC, 0o644, True, True),
+        (os.O_RDONLY | os.O_CLOEXEC, 0, True, True),
+    ]
+    assert workload.sql(
+        "SELECT path2, retval FROM events WHERE event = 'file_rename' AND path = ?", [marker]
+    ) == [(renamed, 0)]
+    assert workload.sql(
+        "SELECT mode, syscall FROM events WHERE event = 'file_chmod' AND path = ?", [renamed]
+    ) == [(0o640, "chmod")]
+    assert workload.sql(
+        "SELECT length FROM events WHERE event = 'file_truncate' AND path = ?", [renamed]
+    ) == [(2,)]
+    assert workload.sql(
+        "SELECT syscall, retval FROM events WHERE event = 'file_unlink' AND path = ?", [renamed]
+    ) == [("unlink", 0)]
+    assert workload.sql(
+        "SELECT mode FROM events WHERE event = 'file_mkdir' AND path = ?", [f"{w}/subdir"]
+    ) == [(0o750,)]
+    assert workload.sql(
+        "SELECT path2 FROM events WHERE event = 'file_link' AND path = ?",
+        [f"{w}/link-to-hostname"],
+    ) == [("/etc/hostname",)]
+
+
+def test_relative_path_made_absolute_with_cwd(workload: Recording) -> None:
+    w = str(workload.work)
+    assert workload.sql(
+        "SELECT path FROM events WHERE event = 'chdir' AND retval = 0 AND path = ?", [w]
+    ) == [(w,)]
+    rows = workload.sql(
+        "SELECT path, cwd FROM events WHERE event = 'file_open' AND path LIKE '%relative.txt'"
+    )
+    assert rows == [(f"{w}/relative.txt", w)]
+
+
+def test_failed_open_has_negative_errno(workload: Recording) -> None:
+    rows = workload.sql(
+        "SELECT retval, fd FROM events WHERE event = 'file_open' AND path = ?",
+        [f"{workload.work}/does-not-exist"],
+    )
+    assert rows == [(-2, None)]
+
+
+def test_memfd_and_dup_onto_stdin(workload: Recording) -> None:
+    pid = workload.facts["pid"]
+    assert workload.sql(
+        "SELECT path FROM events WHERE event = 'memfd_create' AND pid = ?", [pid]
+    ) == [("memfd:tracee-memfd-test",)]
+    dups = workload.sql(
+        "SELECT fd, retval FROM events WHERE event = 'dup' AND pid = ? ORDER BY time", [pid]
+    )
+    assert dups[0] == (workload.facts["client_fd"], 0)
+    assert len(dups) == 2
+
+
+def test_loopback_bind_listen_connect_accept(workload: Recording) -> None:
+    pid, port = workload.facts["pid"], workload.facts["port"]
+    assert workload.sql(
+        "SELECT family, addr, port FROM events WHERE event = 'net_bind' AND pid = ? "
+        "AND family = 'inet'",
+        [pid],
+    ) == [("inet", "127.0.0.1", 0)]
+    assert workload.sql(
+        "SELECT count(*) FROM events WHERE event = 'net_listen' AND pid = ?", [pid]
+    ) == [(1,)]
+    assert workload.sql(
+        "SELECT family, addr, port, fd, retval FROM events WHERE event = 'net_connect' "
+        "AND pid = ? AND family = 'inet'",
+        [pid],
+    ) == [("inet", "127.0.0.1", port, workload.facts["client_fd"], 0)]
+    assert workload.sql(
+        "SELECT addr, port, fd FROM events WHERE event = 'net_accept' AND pid = ?", [pid]
+    ) == [("127.0.0.1", workload.facts["client_port"], workload.facts["accepted_fd"])]
+    assert workload.sql(
+        "SELECT family, path FROM events WHERE event = 'net_bind' AND family = 'unix' AND pid = ?",
+        [pid],
+    ) == [("unix", f"{workload.work}/test.sock")]
+    if "port6" in workload.facts:
+        assert workload.sql(
+            "SELECT addr FROM events WHERE event = 'net_bind' AND family = 'inet6' AND pid = ?",
+            [pid],
+        ) == [("::1",)]
+
+
+def test_nested_shell_exit_codes_and_parents(workload: Recording) -> None:
+    outer = workload.one(
+        "SELECT process_id, pid FROM events WHERE event = 'process_exec' "
+        "AND argv = ['/bin/sh', '-c', '/bin/sh -c \"exit 5\"; exit 9']"
+    )
+    inner = workload.one(
+        "SELECT process_id, parent_process_id FROM events WHERE event = 'process_exec' "
+        "AND argv = ['/bin/sh', '-c', 'exit 5']"
+    )
+    assert inner[1] == outer[0]
+    assert workload.sql(
+        "SELECT exit_code, signal FROM events WHERE event = 'process_exit' AND process_id = ?",
+        [inner[0]],
+    ) == [(5, None)]
+    assert workload.sql(
+        "SELECT exit_code FROM events WHERE event = 'process_exit' AND process_id = ?",
+        [outer[0]],
+    ) == [(9,)]
+
+
+def test_signal_death_is_negative_exit_code(workload: Recording) -> None:
+    (pid_id,) = workload.one(
+        "SELECT process_id FROM events WHERE event = 'process_exec' "
+        "AND argv = ['/bin/sh', '-c', 'kill -9 $$']"
+    )
+    assert workload.sql(
+        "SELECT exit_code, signal FROM events WHERE event = 'process_exit' AND process_id = ?",
+        [pid_id],
+    ) == [(-9, 9)]
+
+
+def test_argv_with_spaces_survives_exactly(workload: Recording) -> None:
+    assert workload.sql(
+        "SELECT argv FROM events WHERE event = 'process_exec' AND path = '/bin/echo'"
+    ) == [(["/bin/echo", "hello world", "a  b", ""],)]
+
+
+def test_failed_exec_recorded_with_retval(workload: Recording) -> None:
+    rows = workload.sql(
+        "SELECT retval, exe_sha256 FROM events WHERE event = 'process_exec' AND path = ?",
+        [f"{workload.work}/no-such-binary"],
+    )
+    assert rows == [(-2, None)]
+
+
+def test_ld_preload_in_exec_environment(workload: Recording) -> None:
+    assert workload.sql(
+        "SELECT env FROM events WHERE event = 'process_exec' AND path = '/bin/true' "
+        "AND env IS NOT NULL"
+    ) == [(["LD_PRELOAD=/nonexistent/tracee-test.so"],)]
+
+
+def test_exe_sha256_matches_the_file(workload: Recording) -> None:
+    import hashlib
+
+    digest = hashlib.sha256(open("/bin/true", "rb").read()).hexdigest()  # noqa: SIM115
+    hashes = workload.sql(
+        "SELECT DISTINCT exe_sha256 FROM events WHERE event = 'process_exec' AND path = '/bin/true'"
+    )
+    assert hashes == [(digest,)]
+
+
+def test_privilege_and_system_events(workload: Recording) -> None:
+    pid, child = workload.facts["pid"], workload.facts["traceme_child"]
+    assert workload.sql(
+        "SELECT syscall, new_uid, retval FROM events WHERE event = 'cred_change' AND pid = ?",
+        [pid],
+    ) == [("setuid", os.getuid(), 0)]
+    assert workload.sql(
+        "SELECT target_pid, signal FROM events WHERE event = 'kill' AND pid = ?", [pid]
+    ) == [(pid, 0)]
+    assert workload.sql(
+        "SELECT flags, target_pid FROM events WHERE event = 'ptrace' AND pid = ?", [child]
+    ) == [(0, 0)]
+    assert workload.sql(
+        "SELECT flags, retval FROM events WHERE event = 'unshare' AND pid = ?", [child]
+    ) == [(0x04000000, 0)]
+    assert workload.sql(
+        "SELECT flags, retval FROM events WHERE event = 'mprotect_exec' AND pid = ? AND flags = 5",
+        [pid],
+    ) == [(5, workload.facts["mprotect_rc"])]
+
+
+def test_threads_are_not_processes(workload: Recording) -> None:
+    pid, tid = workload.facts["pid"], workload.facts["thread_tid"]
+    rows = workload.sql(
+        "SELECT pid, tid FROM events WHERE event = 'file_open' AND path LIKE '%from-thread.txt'"
+    )
+    assert rows == [(pid, tid)]
+    assert workload.sql(
+        "SELECT count(*) FROM events WHERE event = 'process_fork' AND pid = ?", [tid]
+    ) == [(0,)]
+
+
+def test_the_recorder_records_only_the_command_subtree(workload: Recording) -> None:
+    (root_id,) = workload.one(
+        "SELECT process_id FROM events WHERE event = 'process_exec' AND pid = ?",
+        [workload.facts["pid"]],
+    )
+    # Every non-snapshot row belongs to the command or one of its descendants.
+    rows = workload.sql(
+        """
+        WITH RECURSIVE tree(process_id) AS (
+            SELECT ?::UBIGINT
+            UNION
+            SELECT e.process_id FROM events e JOIN tree t ON e.parent_process_id = t.process_id
+            WHERE e.event = 'process_fork'
+        )
+        SELECT count(*) FROM events
+        WHERE event <> 'process_snapshot' AND process_id NOT IN (SELECT process_id FROM tree)
+        """,
+        [root_id],
+    )
+    assert rows == [(0,)]
+    recorder_pid = workload.sql(
+        "SELECT DISTINCT ppid FROM events WHERE event = 'process_fork' AND process_id = ?",
+        [root_id],
+    )
+    assert len(recorder_pid) == 1
+
+
+def test_files_are_private_and_no_events_lost(workload: Recording) -> None:
+    for path in (workload.data / "events").rglob("*"):
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+    assert workload.stats("SELECT coalesce(sum(value), 0) FROM stats WHERE metric = 'lost'") == [
+        (0,)
+    ]
+    events = workload.sql("SELECT count(*) FROM events")[0][0]
+    counted = workload.stats("SELECT sum(value) FROM stats WHERE metric = 'events'")[0][0]
+    assert counted == events
