@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian 12 machine for tracee-py: system packages (bcc, kernel headers,
+# tools), tracefs, and the project's virtual environment in .venv. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "setup needs root (apt-get, mounting tracefs, loading eBPF)" >&2
+    exit 1
+fi
+
+# Debian's bcc is not on PyPI; the kernel-headers package is what bcc compiles against
+# when the running kernel has no matching headers (see docs/capture.md).
+packages=(python3 python3-venv python3-bpfcc bpftool linux-headers-amd64 gcc make jq strace
+          util-linux iproute2 openssl)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "installing: ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d /sys/kernel/tracing/events ]; then
+    mount -t tracefs nodev /sys/kernel/tracing
+fi
+
+# The venv sees Debian's dist-packages so that `import bcc` works.
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import bcc" 2>/dev/null; then
+    rm -rf .venv
+    /usr/bin/python3 -m venv --system-site-packages .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[dev]'
+echo "setup done: $(.venv/bin/tracee-py --version)" >&2
