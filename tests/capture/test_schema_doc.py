@@ -1,0 +1,24 @@
+"""docs/schema.md names every column and every event kind of tracee_py/schema.py."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tracee_py.schema import EVENT_COLUMNS, EVENT_KINDS, STATS_METRICS
+
+DOC = (Path(__file__).resolve().parents[2] / "docs" / "schema.md").read_text()
+
+
+def test_every_column_is_documented() -> None:
+    documented = set(re.findall(r"`([a-z0-9_]+)`", DOC))
+    assert [c for c in EVENT_COLUMNS if c not in documented] == []
+
+
+def test_every_event_kind_is_documented() -> None:
+    rows = set(re.findall(r"^\| `([a-z_]+)` \|", DOC, flags=re.MULTILINE))
+    assert [k for k in EVENT_KINDS if k not in rows] == []
+
+
+def test_every_stats_metric_is_documented() -> None:
+    assert [m for m in STATS_METRICS if f"`{m}`" not in DOC] == []
