@@ -195,3 +195,60 @@ def test_every_kernel_event_kind_has_a_probe() -> None:
         if k is not EventKind.PROCESS_SNAPSHOT and f"K_{k.name}" not in source
     ]
     assert missing == []
+
+
+def test_container_filter_records_only_that_container(tmp_path: Path) -> None:
+    """--container resolves a real container-shaped cgroup and filters in the kernel."""
+    cid = "c0ffee" + "ab" * 29
+    v2 = Path("/sys/fs/cgroup/unified")
+    if not (v2 / "cgroup.controllers").exists():
+        v2 = Path("/sys/fs/cgroup")
+    slice_dir = v2 / f"tracee-test-{os.getpid()}.slice"
+    scope = slice_dir / f"docker-{cid}.scope"
+    scope.mkdir(parents=True)
+    inside = host = None
+    try:
+        data, ready = tmp_path / "data", tmp_path / "ready"
+        rec = subprocess.Popen(
+            [
+                *TRACEE,
+                "record",
+                "--data",
+                str(data),
+                "--container",
+                cid[:12],
+                "-q",
+                "--duration",
+                "4",
+                "--ready-file",
+                str(ready),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _wait_for(ready)
+        marker_in, marker_out = tmp_path / "in-container", tmp_path / "on-host"
+        inside = subprocess.Popen(
+            [
+                "/bin/sh",
+                "-c",
+                f"echo $$ > {scope}/cgroup.procs; exec /bin/cat /etc/hostname > {marker_in}",
+            ],
+        )
+        host = subprocess.Popen(["/bin/sh", "-c", f"/bin/cat /etc/hostname > {marker_out}"])
+        inside.wait()
+        host.wait()
+        _, err = rec.communicate(timeout=120)
+        assert rec.returncode == 0, err
+        r = Recording(data=data, work=tmp_path, facts={}, result=None)  # type: ignore[arg-type]
+        assert r.sql("SELECT pid, argv, cgroup_id FROM events WHERE event = 'process_exec'") == [
+            (inside.pid, ["/bin/cat", "/etc/hostname"], os.stat(scope).st_ino)
+        ]
+        assert r.sql("SELECT count(*) FROM events WHERE pid = ?", [host.pid]) == [(0,)]
+    finally:
+        for p in (inside, host):
+            if p is not None and p.poll() is None:
+                p.kill()
+        scope.rmdir()
+        slice_dir.rmdir()

@@ -28,6 +28,29 @@ def default_node() -> str:
     return os.environ.get("NODE_NAME") or socket.gethostname().split(".")[0]
 
 
+def _container_cgroup(prefix: str) -> int:
+    """The cgroup v2 id of a running container, by id or unique id prefix."""
+    from tracee_py.enrich.containers import ContainerResolver, parse_cgroup_path
+
+    resolver = ContainerResolver()
+    if resolver.v2_root is None:
+        raise UsageError("--container needs a cgroup v2 hierarchy")
+    matches = {}
+    for path in sorted(resolver.v2_root.rglob("*")):
+        if not path.is_dir():
+            continue
+        ref = parse_cgroup_path("/" + str(path.relative_to(resolver.v2_root)))
+        if ref is not None and ref.container_id.startswith(prefix):
+            matches.setdefault(ref.container_id, os.stat(path).st_ino)
+    if not matches:
+        raise UsageError(f"no running container matches --container {prefix!r}")
+    if len(matches) > 1:
+        raise UsageError(
+            f"--container {prefix!r} is ambiguous: " + ", ".join(sorted(m[:12] for m in matches))
+        )
+    return next(iter(matches.values()))
+
+
 def _cgroup_id(value: str | None) -> int | None:
     if value is None:
         return None
@@ -64,6 +87,9 @@ def record(
     ),
     cgroup: str = typer.Option(
         None, "--cgroup", help="Only this cgroup: a cgroup v2 id or directory."
+    ),
+    container: str = typer.Option(
+        None, "--container", help="Only this container (id or unique id prefix)."
     ),
     rotate: str = typer.Option("60s", "--rotate", help="Close a data file after this long."),
     rotate_size: str = typer.Option("64M", "--rotate-size", help="Close a data file at this size."),
@@ -109,7 +135,7 @@ def record(
         kinds=parse_kinds(events),
         uid=uid,
         comm=comm,
-        cgroup_id=_cgroup_id(cgroup),
+        cgroup_id=_container_cgroup(container) if container else _cgroup_id(cgroup),
         follow=bool(command),
         ringbuf_mb=ringbuf_mb,
     )
