@@ -35,7 +35,7 @@ def _container_cgroup(prefix: str) -> int:
     resolver = ContainerResolver()
     if resolver.v2_root is None:
         raise UsageError("--container needs a cgroup v2 hierarchy")
-    matches = {}
+    matches: dict[str, int] = {}
     for path in sorted(resolver.v2_root.rglob("*")):
         if not path.is_dir():
             continue
