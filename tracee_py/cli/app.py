@@ -8,6 +8,11 @@ import sys
 import typer
 
 from tracee_py import __version__
+
+try:  # typer >= 0.29 carries its own copy of click
+    from typer._click.exceptions import ClickException as _ClickException
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click.exceptions import ClickException as _ClickException
 from tracee_py.cli import investigate, record, sig
 from tracee_py.cli.console import err_console
 from tracee_py.errors import TraceePyError
@@ -60,10 +65,6 @@ def main() -> None:
         sys.exit(130)
     except SystemExit:
         raise
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except _ClickException as exc:  # usage errors arrive here in non-standalone mode
+        exc.show()
+        sys.exit(exc.exit_code)
