@@ -158,9 +158,9 @@ def _result(retval: int | None) -> str:
 
 
 def _endpoint(r: Mapping[str, Any]) -> str:
+    if r.get("family") == "unix":  # the socket path is in `path` (abstract ones start '@')
+        return f"unix:{r.get('path') or '?'}"
     addr = r.get("addr") or "?"
-    if r.get("family") == "unix":
-        return f"unix:{addr}"
     port = r.get("port")
     if port is None:
         return str(addr)
