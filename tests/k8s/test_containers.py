@@ -183,22 +183,40 @@ def test_v2_host_cgroups_are_not_containers(cgroup_lab: CgroupLab, template: str
 
 
 @needs_v2
-def test_new_cgroups_wait_for_the_rescan_interval(cgroup_lab: CgroupLab) -> None:
+def test_new_cgroups_are_scanned_for_at_once(cgroup_lab: CgroupLab) -> None:
+    """Containers start in bursts and may be gone a moment later: a cgroup id newer than
+    every id scanned so far (the kernel hands them out in increasing order) is looked for at
+    once, whatever the rescan interval."""
     assert V2 is not None
     slow = ContainerResolver(rescan_interval=3600.0)
-    cid = random_container_id()
-    leaf = cgroup_lab.mkdir(V2, f"system.slice/docker-{cid}.scope")
-    cgroup_id = os.stat(leaf).st_ino
     scans = slow.scan_count
-    assert slow.resolve(cgroup_id, 0) is None  # scanned moments ago: no rescan yet
-    assert slow.resolve(cgroup_id, 0) is None
+    for _ in range(3):
+        cid = random_container_id()
+        leaf = cgroup_lab.mkdir(V2, f"system.slice/docker-{cid}.scope")
+        cgroup_id = os.stat(leaf).st_ino
+        assert slow.resolve(cgroup_id, 0) == ContainerRef(cid, "docker")
+        assert slow.resolve(cgroup_id, 0) == ContainerRef(cid, "docker")  # cached
+    assert slow.scan_count == scans + 3
+
+
+@needs_v2
+def test_unknown_old_cgroups_wait_for_the_rescan_interval(cgroup_lab: CgroupLab) -> None:
+    """An id older than what was scanned and not found is gone: no walk per event of it."""
+    assert V2 is not None
+    gone = cgroup_lab.mkdir(V2, f"system.slice/docker-{random_container_id()}.scope")
+    gone_id = os.stat(gone).st_ino
+    cgroup_lab.mkdir(V2, f"system.slice/docker-{random_container_id()}.scope")
+    gone.rmdir()
+    slow = ContainerResolver(rescan_interval=3600.0)
+    scans = slow.scan_count
+    assert slow.resolve(gone_id, 0) is None  # scanned moments ago: no rescan yet
+    assert slow.resolve(gone_id, 0) is None
     assert slow.scan_count == scans
 
     eager = ContainerResolver(rescan_interval=0.0)
     before = eager.scan_count
-    assert eager.resolve(cgroup_id, 0) == ContainerRef(cid, "docker")
-    assert eager.resolve(cgroup_id, 0) == ContainerRef(cid, "docker")  # cached: no rescan
-    assert eager.scan_count == before
+    assert eager.resolve(gone_id, 0) is None
+    assert eager.scan_count == before + 1
 
 
 @needs_v2
@@ -300,6 +318,24 @@ def test_proc_fallback_only_where_v1_can_hide_containers(
     assert resolver.v2_root == V2
     expected = ContainerRef(cid, "docker") if hybrid else None
     assert resolver.resolve(os.stat(leaf).st_ino, 4242) == expected
+
+
+@needs_v2
+def test_event_cgroup_id_wins_over_where_the_process_is_now(cgroup_lab: CgroupLab) -> None:
+    """An event recorded in the host cgroup stays a host event after the process joins a
+    container (the /proc fallback reads v1 lines only); with no event (cgroup id 0, the
+    start-of-recording snapshot) the answer is where the process is now."""
+    assert V2 is not None
+    resolver = ContainerResolver()
+    cid, uid = random_container_id(), random_pod_uid()
+    leaf = cgroup_lab.mkdir(V2, f"kubepods/burstable/pod{uid}/{cid}")
+    proc = cgroup_lab.spawn()
+    before = _v2_id_of(proc.pid)
+    cgroup_lab.move(proc.pid, leaf)
+    ref = ContainerRef(cid, "containerd", uid)
+    assert resolver.resolve(before, proc.pid) is None
+    assert resolver.resolve(os.stat(leaf).st_ino, proc.pid) == ref
+    assert resolver.resolve(0, proc.pid) == ref
 
 
 def test_exited_process_without_cgroup_id_is_host() -> None:

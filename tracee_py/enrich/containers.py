@@ -106,11 +106,11 @@ def _container_in_component(parts: list[str], i: int) -> ContainerRef | None:
     return None
 
 
-def parse_proc_cgroup(text: str) -> ContainerRef | None:
+def parse_proc_cgroup(text: str, *, v1_only: bool = False) -> ContainerRef | None:
     """The container named by any line of a ``/proc/<pid>/cgroup`` file (v1 and v2)."""
     for line in text.splitlines():
         fields = line.split(":", 2)
-        if len(fields) != 3:
+        if len(fields) != 3 or (v1_only and fields[0] == "0"):
             continue
         ref = parse_cgroup_path(fields[2])
         if ref is not None:
@@ -180,8 +180,9 @@ class ContainerResolver:
     """Maps (cgroup id, pid) to the container the process runs in.
 
     Results by cgroup id are cached for good (the kernel never reuses a cgroup id); the
-    cache holds at most ``max_cached`` ids. A miss rescans the v2 tree, at most once per
-    ``rescan_interval`` seconds, because containers start while we record. The
+    cache holds at most ``max_cached`` ids. A miss rescans the v2 tree, because containers
+    start while we record: at once for an id newer than every id scanned so far (ids only
+    grow), else at most once per ``rescan_interval`` seconds. The
     ``/proc/<pid>/cgroup`` fallback is cached per pid until :meth:`forget_pid`; a negative
     answer there is kept only ``negative_ttl`` seconds, because a runtime moves a process
     into its container's cgroups after creating it (runc init), before the workload runs.
@@ -214,12 +215,17 @@ class ContainerResolver:
         self._by_cgroup: OrderedDict[int, ContainerRef | None] = OrderedDict()
         self._by_pid: dict[int, tuple[ContainerRef | None, float]] = {}
         self._last_scan = float("-inf")
+        self._scanned_id = 0  # the highest cgroup id that scans have looked for
         self._rescan()
 
     # -- public ------------------------------------------------------------------------
 
     def resolve(self, cgroup_id: int, pid: int) -> ContainerRef | None:
-        """The container of a process, or ``None`` for a host process."""
+        """The container of a process, or ``None`` for a host process.
+
+        ``cgroup_id`` is the event's; 0 (no event: the start-of-recording snapshot) asks
+        where the process is now.
+        """
         with self._lock:
             if cgroup_id:
                 ref = self._resolve_cgroup(cgroup_id)
@@ -227,6 +233,8 @@ class ContainerResolver:
                     return ref
                 if not self.has_v1 and cgroup_id in self._by_cgroup:
                     return None
+            elif pid > 0:
+                return self._current(pid)  # no event, no cgroup id: where it is now
             if pid > 0:
                 return self._resolve_pid(pid)
             return None
@@ -261,9 +269,13 @@ class ContainerResolver:
         path = self._paths.get(cgroup_id)
         if path is None:
             now = time.monotonic()
-            if now - self._last_scan < self.rescan_interval:
+            # The kernel hands out cgroup ids in increasing order: an id above all we have
+            # looked for is a cgroup made since, to scan for now, not in a second, when a
+            # short-lived container may be gone.
+            if cgroup_id <= self._scanned_id and now - self._last_scan < self.rescan_interval:
                 return None
             self._rescan()
+            self._scanned_id = max(self._scanned_id, cgroup_id)  # found, or gone already
             path = self._paths.get(cgroup_id)
             if path is None:
                 return None
@@ -272,6 +284,13 @@ class ContainerResolver:
         if len(self._by_cgroup) > self.max_cached:
             self._by_cgroup.popitem(last=False)
         return ref
+
+    def _current(self, pid: int) -> ContainerRef | None:
+        """The container ``pid`` is in now, from every line of its cgroup file (not cached)."""
+        try:
+            return parse_proc_cgroup((self.proc_root / str(pid) / "cgroup").read_text())
+        except OSError:
+            return None
 
     def _resolve_pid(self, pid: int) -> ContainerRef | None:
         now = time.monotonic()
@@ -285,7 +304,9 @@ class ContainerResolver:
         except OSError:
             # Gone already (or never visible): nothing to learn, nothing to cache.
             return cached[0] if cached else None
-        ref = parse_proc_cgroup(text)
+        # v1 lines only: the v2 line says where the process is now, the event's cgroup id
+        # where it was then (a process that joined a container after the event is not in it).
+        ref = parse_proc_cgroup(text, v1_only=True)
         self._by_pid[pid] = (ref, now)
         return ref
 
@@ -319,3 +340,4 @@ class ContainerResolver:
                     paths[ino] = child
                     stack.append((entry.path, child))
         self._paths = paths
+        self._scanned_id = max(self._scanned_id, *paths)

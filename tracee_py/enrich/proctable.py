@@ -126,6 +126,10 @@ class ProcessTable:
             cwd=snap.cwd,
             uid=snap.uid,
             gid=snap.gid,
+            # Found in /proc, not by an event: the container it is in now (cgroup id 0).
+            container=(
+                self.containers.fields(0, snap.pid) if self.containers is not None else NO_CONTAINER
+            ),
         )
 
     def _snapshot_row(self, info: ProcInfo, snap: ProcSnapshot, time_ns: int) -> dict[str, Any]:
