@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -25,6 +26,7 @@ CONTAINER_FIELDS = (
     "pod_namespace",
     "pod_uid",
 )
+HOST_RECHECK_S = 1.0
 NO_CONTAINER: tuple[str | None, ...] = (None,) * len(CONTAINER_FIELDS)
 
 
@@ -54,6 +56,7 @@ class ProcInfo:
     cgroup_id: int | None = None
     container: tuple[str | None, ...] = field(default=NO_CONTAINER)
     container_generation: int = -1
+    container_checked: float = 0.0  # time.monotonic() of the last lookup
 
 
 def resolve_path(path: str | None, cwd: str | None) -> str | None:
@@ -186,17 +189,18 @@ class ProcessTable:
         if self.containers is None or not cgroup_id:
             return info.container
         generation = self.containers.generation
-        stale = (
-            info.container[0] is not None
-            and info.container[3] is None
-            and (
-                info.container_generation != generation  # a pod may have been learned since
-            )
-        )
+        now = time.monotonic()
+        if info.container[0] is None:
+            # On hybrid hosts a runtime may move a process into v1-only container cgroups
+            # without changing its v2 cgroup: look again, at most once a second.
+            stale = now - info.container_checked >= HOST_RECHECK_S
+        else:  # a container whose pod was not known yet: the pod index may know it now
+            stale = info.container[3] is None and info.container_generation != generation
         if info.cgroup_id != cgroup_id or info.container_generation < 0 or stale:
             info.cgroup_id = cgroup_id
             info.container = self.containers.fields(cgroup_id, info.pid)
             info.container_generation = generation
+            info.container_checked = now
         return info.container
 
     def fork(
