@@ -252,3 +252,46 @@ def test_container_filter_records_only_that_container(tmp_path: Path) -> None:
                 p.kill()
         scope.rmdir()
         slice_dir.rmdir()
+
+
+def test_systemd_notify_gets_ready(tmp_path: Path) -> None:
+    import socket
+
+    sock_path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(str(sock_path))
+        sock.settimeout(120)
+        rec = subprocess.Popen(
+            [*TRACEE, "record", "--data", str(tmp_path / "d"), "-q", "--duration", "1"],
+            env={**os.environ, "NOTIFY_SOCKET": str(sock_path)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        message = sock.recv(64)
+        _, err = rec.communicate(timeout=120)
+    assert message == b"READY=1"
+    assert rec.returncode == 0, err
+
+
+def test_argv_over_the_cap_is_truncated_and_flagged(tmp_path: Path) -> None:
+    from tracee_py.schema import ARGV_MAX
+
+    args = [f"arg{i}" for i in range(ARGV_MAX + 8)]
+    result = run_tracee("record", "--data", str(tmp_path / "d"), "-q", "--", "/bin/echo", *args)
+    assert result.returncode == 0, result.stderr
+    r = Recording(data=tmp_path / "d", work=tmp_path, facts={}, result=result)
+    assert r.sql(
+        "SELECT argv, truncated FROM events WHERE event = 'process_exec' AND path = '/bin/echo'"
+    ) == [(["/bin/echo", *args][:ARGV_MAX], True)]
+
+
+def test_status_line_shows_rate_lost_files_and_size() -> None:
+    from tracee_py.capture.recorder import RecordStatus
+    from tracee_py.cli.record import _status_line
+
+    line = _status_line(
+        RecordStatus(
+            elapsed=12.5, events=123456, events_per_s=9876.4, lost=7, files=3, bytes=5 << 20
+        )
+    ).plain
+    assert line == "●   12.5s  123,456 events  9,876/s  lost 7  files 3  5.0 MiB"
