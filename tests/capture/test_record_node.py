@@ -169,7 +169,7 @@ def test_wire_layout_matches_clang(tmp_path: Path) -> None:
 
     program = LoadedProgram(CaptureSettings(ringbuf_mb=1))
     try:
-        leaf = program.bpf["layout_probe"].Leaf
+        leaf = program.bpf[b"layout_probe"].Leaf
         clang = [
             (name, getattr(leaf, name).offset, getattr(leaf, name).size)
             for name, *_ in leaf._fields_

@@ -97,11 +97,11 @@ class LoadedProgram:
         except Exception as exc:  # bcc raises bare Exception on compile/load/attach errors
             raise CaptureError(f"loading the BPF programs failed: {exc}") from exc
         self.info = CompileInfo(src, cflags, kernel_source, time.monotonic() - t0)
-        self.ring = self.bpf["events"]
+        self.ring = self.bpf[b"events"]
         self.ring_size = settings.ringbuf_pages * os.sysconf("SC_PAGE_SIZE")
-        self._lost = self.bpf["lost"]
+        self._lost = self.bpf[b"lost"]
         if settings.comm:
-            table = self.bpf["comm_filter"]
+            table = self.bpf[b"comm_filter"]
             value = table.Leaf()
             raw = settings.comm.encode()[:15]
             ctypes.memmove(ctypes.addressof(value), raw, len(raw))
@@ -113,7 +113,7 @@ class LoadedProgram:
 
     def follow(self, tgid: int) -> None:
         """Record this process and (in the kernel) every descendant it forks."""
-        table = self.bpf["followed"]
+        table = self.bpf[b"followed"]
         table[ctypes.c_uint32(tgid)] = ctypes.c_uint8(1)
 
     def lost_counts(self) -> dict[int, int]:
