@@ -1,9 +1,498 @@
-"""Placeholder: replaced by the module that owns this command group."""
+"""``tracee-py sig``: list, check, test and run behavioural signatures."""
 
 from __future__ import annotations
 
+import fnmatch
+import json
+import shlex
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, NoReturn
+
 import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tracee_py.cli.common import DATA_OPTION, FROM_OPTION, NODES_OPTION, TO_OPTION, time_or_none
+from tracee_py.cli.console import err_console
+from tracee_py.cli.output import data_console
+from tracee_py.errors import TraceePyError, UsageError
+from tracee_py.signatures import report
+from tracee_py.signatures.engine import (
+    DEFAULT_MAX_FINDINGS,
+    DEFAULT_TIMEOUT_S,
+    RunObserver,
+    SignatureRun,
+    run_on_dataset,
+)
+from tracee_py.signatures.loader import (
+    SignatureSetError,
+    builtin_catalog,
+    collect_signatures,
+    load_signatures,
+)
+from tracee_py.signatures.model import SEVERITY_LABELS, Finding, Severity, Signature
+from tracee_py.signatures.samples import SampleOutcome, verify_all_samples
+
+sig_app = typer.Typer(
+    name="sig",
+    help="Behavioural signatures: list, check and test them, run them over a recording.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class TestFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class RunFormat(StrEnum):
+    table = "table"
+    jsonl = "jsonl"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+
+
+SIGNATURES_OPTION = typer.Option(
+    None,
+    "--signatures",
+    "-s",
+    help="Extra signature folder (a catalog or one signature); repeat for more. "
+    "Added on top of the built-in catalog.",
+)
+NO_BUILTIN_OPTION = typer.Option(
+    False, "--no-builtin", help="Leave out the built-in catalog; use only --signatures."
+)
+SEVERITY_OPTION = typer.Option(
+    None,
+    "--severity",
+    help=f"Only signatures at or above this severity ({', '.join(SEVERITY_LABELS)}).",
+)
+ID_OPTION = typer.Option(
+    None, "--id", help="Only this signature id (glob patterns work: 'cred-*'); repeatable."
+)
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    app.add_typer(sig_app, name="sig")
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _fail(exc: TraceePyError) -> NoReturn:
+    """Print a tracee-py error as the app does (one clear message) and exit with its code."""
+    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    raise typer.Exit(exc.exit_code)
+
+
+def _directories(extra: Sequence[Path] | None, no_builtin: bool) -> list[Path]:
+    dirs = [] if no_builtin else [builtin_catalog()]
+    dirs += list(extra or [])
+    if not dirs:
+        raise UsageError("no signatures: --no-builtin needs at least one --signatures DIR")
+    return dirs
+
+
+def _select(
+    signatures: Iterable[Signature], ids: Sequence[str] | None, severity: str | None
+) -> list[Signature]:
+    signatures = list(signatures)
+    chosen = list(signatures)
+    if severity:
+        try:
+            floor = Severity.parse(severity)
+        except ValueError as exc:
+            raise UsageError(f"--severity: {exc}") from None
+        chosen = [s for s in chosen if s.severity >= floor]
+    if ids:
+        unmatched = [p for p in ids if not any(fnmatch.fnmatchcase(s.id, p) for s in signatures)]
+        if unmatched:
+            raise UsageError(
+                f"--id {', '.join(unmatched)} matches no signature (see `tracee-py sig list`)"
+            )
+        chosen = [s for s in chosen if any(fnmatch.fnmatchcase(s.id, p) for p in ids)]
+    return chosen
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _guarded(body: Callable[[], None]) -> None:
+    try:
+        body()
+    except TraceePyError as exc:
+        _fail(exc)
+
+
+# -- sig list ---------------------------------------------------------------------------------
+
+
+def _signature_dict(sig: Signature) -> dict[str, Any]:
+    return {
+        "id": sig.id,
+        "name": sig.name,
+        "severity": sig.severity.label,
+        "mitre_tactic": str(sig.tactic),
+        "mitre_technique": str(sig.technique),
+        "tags": list(sig.tags),
+        "events": sorted(sig.event_kinds) if sig.event_kinds is not None else None,
+        "ready": sig.ready,
+        "status": sig.status,
+        "folder": str(sig.folder),
+    }
+
+
+@sig_app.command("list")
+def list_signatures(
+    signatures: list[Path] | None = SIGNATURES_OPTION,
+    no_builtin: bool = NO_BUILTIN_OPTION,
+    severity: str | None = SEVERITY_OPTION,
+    ids: list[str] | None = ID_OPTION,
+    output: ListFormat = typer.Option(ListFormat.table, "--output", "-o", help="Output format."),
+) -> None:
+    """List the signatures: id, severity, MITRE ATT&CK mapping, and whether the recorder
+    produces the data each one needs (STATUS says what is missing when it does not).
+
+    Examples:
+
+        tracee-py sig list
+
+        tracee-py sig list --severity high -o json
+
+        tracee-py sig list -s ./my-signatures
+    """
+
+    def body() -> None:
+        sigs = _select(
+            load_signatures(_directories(signatures, no_builtin), check_samples=False),
+            ids,
+            severity,
+        )
+        if output is ListFormat.json:
+            _write(json.dumps([_signature_dict(s) for s in sigs], indent=2) + "\n")
+            return
+        if output is ListFormat.jsonl:
+            _write("".join(json.dumps(_signature_dict(s)) + "\n" for s in sigs))
+            return
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for column in ("ID", "SEVERITY", "TACTIC", "TECHNIQUE", "NAME", "STATUS"):
+            table.add_column(column, overflow="fold")
+        for s in sigs:
+            table.add_row(
+                s.id,
+                _severity_markup(s.severity),
+                escape(s.tactic.name),
+                escape(f"{s.technique.id} {s.technique.name}"),
+                escape(s.name),
+                "ready" if s.ready else f"[yellow]needs data: {escape(s.status or '')}[/]",
+            )
+        data_console().print(table)
+        waiting = sum(1 for s in sigs if not s.ready)
+        err_console.print(
+            f"{len(sigs)} signatures"
+            + (f", {waiting} need data the recorder does not produce yet" if waiting else ""),
+            highlight=False,
+        )
+
+    _guarded(body)
+
+
+def _severity_markup(severity: Severity) -> str:
+    color = {
+        Severity.INFO: "dim",
+        Severity.LOW: "cyan",
+        Severity.MEDIUM: "yellow",
+        Severity.HIGH: "red",
+        Severity.CRITICAL: "bold red",
+    }[severity]
+    return f"[{color}]{severity.label}[/]"
+
+
+# -- sig check --------------------------------------------------------------------------------
+
+
+@sig_app.command("check")
+def check(
+    directory: Path | None = typer.Argument(
+        None,
+        help="Signature folder to check alone. Default: the built-in catalog and --signatures.",
+    ),
+    signatures: list[Path] | None = SIGNATURES_OPTION,
+    no_builtin: bool = NO_BUILTIN_OPTION,
+) -> None:
+    """Validate signatures: rule files against the schema, SQL against the sandbox and the
+    event schema, sample files line by line. Every problem is reported, with file and line.
+
+    Examples:
+
+        tracee-py sig check
+
+        tracee-py sig check ./my-signatures
+    """
+
+    def body() -> None:
+        dirs = [directory] if directory else _directories(signatures, no_builtin)
+        loaded, problems = collect_signatures(dirs)
+        if problems:
+            raise SignatureSetError(problems)
+        err_console.print(f"{len(loaded)} signatures checked: no problems", highlight=False)
+
+    _guarded(body)
+
+
+# -- sig test ---------------------------------------------------------------------------------
+
+
+@sig_app.command("test")
+def test(
+    directory: Path | None = typer.Argument(
+        None, help="Signature folder to test alone. Default: the built-in catalog and --signatures."
+    ),
+    signatures: list[Path] | None = SIGNATURES_OPTION,
+    no_builtin: bool = NO_BUILTIN_OPTION,
+    ids: list[str] | None = ID_OPTION,
+    output: TestFormat = typer.Option(TestFormat.table, "--output", "-o", help="Output format."),
+) -> None:
+    """Run every signature on its own sample events: positive.jsonl must yield exactly the
+    expected findings, negative.jsonl none. Exits 1 on any missing or extra finding and
+    says which.
+
+    Examples:
+
+        tracee-py sig test
+
+        tracee-py sig test ./my-signatures --id 'cred-*'
+    """
+
+    def body() -> None:
+        dirs = [directory] if directory else _directories(signatures, no_builtin)
+        sigs = _select(load_signatures(dirs, check_samples=False), ids, None)
+        with _progress() as progress:
+            task = progress.add_task("testing", total=len(sigs))
+            outcomes = verify_all_samples(
+                sigs,
+                on_done=lambda o: progress.update(task, advance=1, description=o.signature.id),
+            )
+        _print_outcomes(outcomes, output)
+        failed = [o for o in outcomes if not o.ok]
+        err_console.print(
+            f"{len(outcomes) - len(failed)} passed, {len(failed)} failed", highlight=False
+        )
+        if failed:
+            raise typer.Exit(1)
+
+    _guarded(body)
+
+
+def _print_outcomes(outcomes: list[SampleOutcome], output: TestFormat) -> None:
+    if output is TestFormat.json:
+        rows = [
+            {
+                "id": o.signature.id,
+                "ok": o.ok,
+                "expected": o.expected,
+                "positive_findings": len(o.positive),
+                "negative_findings": len(o.negative),
+                "missing": o.missing,
+                "extra": o.extra,
+                "problems": o.problems,
+            }
+            for o in outcomes
+        ]
+        _write(json.dumps(rows, indent=2) + "\n")
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("RESULT", "ID", "POSITIVE", "NEGATIVE", "WHY"):
+        table.add_column(column, overflow="fold")
+    for o in outcomes:
+        why = [
+            *o.problems,
+            *(f"missing: {m}" for m in o.missing),
+            *(f"extra: {e}" for e in o.extra),
+        ]
+        table.add_row(
+            "[green]ok[/]" if o.ok else "[bold red]FAIL[/]",
+            o.signature.id,
+            f"{len(o.positive)}/{o.expected if o.expected is not None else '?'}",
+            str(len(o.negative)),
+            escape("\n".join(why)),
+        )
+    data_console().print(table)
+
+
+# -- sig run ----------------------------------------------------------------------------------
+
+
+class _ProgressObserver(RunObserver):
+    def __init__(self, progress: Progress, total: int) -> None:
+        self.progress = progress
+        self.task = progress.add_task("reading recording", total=total)
+
+    def loading(self, kinds: tuple[str, ...] | None) -> None:
+        what = f"{len(kinds)} event kinds" if kinds else "all events"
+        self.progress.update(self.task, description=f"reading {what}")
+
+    def started(self, signature: Signature, index: int, total: int) -> None:
+        self.progress.update(self.task, description=signature.id)
+
+    def finished(self, run: SignatureRun) -> None:
+        self.progress.update(self.task, advance=1)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description:<32}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+@sig_app.command("run")
+def run(
+    data: str = DATA_OPTION,
+    output: RunFormat = typer.Option(RunFormat.table, "--output", "-o", help="Output format."),
+    severity: str | None = SEVERITY_OPTION,
+    ids: list[str] | None = ID_OPTION,
+    fail_on: str | None = typer.Option(
+        None,
+        "--fail-on",
+        help="Exit 1 when a finding at or above this severity exists (for CI).",
+    ),
+    signatures: list[Path] | None = SIGNATURES_OPTION,
+    no_builtin: bool = NO_BUILTIN_OPTION,
+    node: list[str] | None = NODES_OPTION,
+    time_from: str | None = FROM_OPTION,
+    time_to: str | None = TO_OPTION,
+    timeout: float = typer.Option(
+        DEFAULT_TIMEOUT_S, "--timeout", help="Seconds one signature may run before it is stopped."
+    ),
+    max_findings: int = typer.Option(
+        DEFAULT_MAX_FINDINGS, "--max-findings", help="Findings kept per signature."
+    ),
+    sarif_artifact: str | None = typer.Option(
+        None,
+        "--sarif-artifact",
+        help="File the SARIF results point at (GitHub needs a path in the repository, e.g. "
+        "package-lock.json). Default: the data directory.",
+    ),
+) -> None:
+    """Run signatures over a recording and print the findings.
+
+    The recording is read once: the rows of the event kinds the selected signatures use
+    are loaded into a locked, in-memory DuckDB sandbox, and every signature queries that.
+    Exit code: 1 when --fail-on is given and a finding at or above it exists, 2 when a
+    signature failed, else 0.
+
+    Examples:
+
+        tracee-py sig run --data ./rec
+
+        tracee-py sig run --data ./rec --fail-on high -o sarif > results.sarif
+
+        tracee-py sig run --data ./rec --id 'reverse-shell*' --from -1h -o jsonl
+    """
+
+    def body() -> None:
+        floor = _parse_severity(fail_on, "--fail-on") if fail_on else None
+        dirs = _directories(signatures, no_builtin)
+        sigs = _select(load_signatures(dirs, check_samples=False), ids, severity)
+        if not sigs:
+            raise UsageError("no signature selected")
+        root = data
+        with _progress() as progress:
+            result = run_on_dataset(
+                root,
+                sigs,
+                observer=_ProgressObserver(progress, len(sigs)),
+                timeout=timeout,
+                max_findings=max_findings,
+                time_from_ns=time_or_none(time_from),
+                time_to_ns=time_or_none(time_to),
+                nodes=node or None,
+            )
+        for warning in result.warnings:
+            err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
+        findings = result.findings
+        if output is RunFormat.table:
+            _print_findings(findings)
+        elif output is RunFormat.json:
+            _write(report.findings_json(findings))
+        elif output is RunFormat.jsonl:
+            _write(report.findings_jsonl(findings))
+        elif output is RunFormat.sarif:
+            _write(
+                report.sarif_text(
+                    result,
+                    artifact_uri=sarif_artifact or str(root),
+                    command=shlex.join(["tracee-py", *sys.argv[1:]]),
+                )
+            )
+        else:
+            _write(report.junit_xml(result))
+        _summary(findings, len(sigs), result.rows_loaded)
+        if floor is not None and any(f.severity >= floor for f in findings):
+            raise typer.Exit(1)
+        if result.errors:
+            raise typer.Exit(2)
+
+    _guarded(body)
+
+
+def _parse_severity(text: str, option: str) -> Severity:
+    try:
+        return Severity.parse(text)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
+def _print_findings(findings: list[Finding]) -> None:
+    if not findings:
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("TIME", "SEVERITY", "SIGNATURE", "PROCESS", "WHERE", "DETAIL", "ANCESTRY"):
+        table.add_column(column, overflow="fold")
+    for f in findings:
+        where = f.node or "?"
+        if f.pod_name:
+            where = f"{f.pod_namespace or '?'}/{f.pod_name}"
+        elif f.container_name or f.container_id:
+            where = f"container {f.container_name or (f.container_id or '')[:12]}"
+        table.add_row(
+            f.time[:23] + "Z",
+            _severity_markup(f.severity),
+            f.signature_id,
+            escape(f"{f.comm or '?'}[{f.pid if f.pid is not None else '?'}]"),
+            escape(where),
+            escape(f.detail),
+            escape(report.ancestry_text(f)),
+        )
+    data_console().print(table)
+
+
+def _summary(findings: list[Finding], signatures: int, rows: int) -> None:
+    by_severity = Counter(f.severity for f in findings)
+    parts = [f"{by_severity[s]} {s.label}" for s in sorted(by_severity, reverse=True)]
+    detail = f" ({', '.join(parts)})" if parts else ""
+    err_console.print(
+        f"{len(findings)} findings{detail} from {signatures} signatures over {rows} events",
+        highlight=False,
+    )

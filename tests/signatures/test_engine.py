@@ -1,0 +1,261 @@
+"""The engine: load plans that share one read of the recording, finding records, limits."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tracee_py.signatures import SignatureSet, load_signatures, run_on_dataset, run_on_table
+from tracee_py.signatures.engine import load_plan, render_detail
+from tracee_py.signatures.sandbox import LoadPlan, inspect_sql, kind_filter
+from tracee_py.store.rows import events_from_rows
+
+from .conftest import write_recording, write_signature
+
+
+def test_inspect_sql_finds_kinds_columns_and_stars() -> None:
+    facts = inspect_sql(
+        "WITH w AS (SELECT time, process_id, target FROM file_writes) "
+        "SELECT e.time, e.process_id, e.path, w.target FROM events e JOIN w USING (process_id) "
+        "WHERE e.event IN ('file_open', 'dup') AND e.comm = 'not_a_kind'"
+    )
+    assert facts is not None
+    assert facts.event_kinds == {"file_open", "dup"}
+    assert {"time", "process_id", "path", "target", "event", "comm"} <= facts.columns
+    assert "file_writes" in facts.tables and not facts.star
+    assert inspect_sql("SELECT * FROM events").star  # type: ignore[union-attr]
+    assert not inspect_sql(  # type: ignore[union-attr]
+        "WITH v(a) AS (VALUES (1)) SELECT * FROM v"
+    ).star
+
+
+def test_catalog_load_plan_reads_only_what_signatures_name(catalog: SignatureSet) -> None:
+    plan = load_plan(catalog.signatures)
+    assert plan.kinds is not None and plan.columns is not None
+    assert "file_open" in plan.kinds and "chdir" not in plan.kinds and "kill" not in plan.kinds
+    assert "cwd" not in plan.columns and "cgroup_id" not in plan.columns
+    assert "file_writes" in plan.helpers
+    one = load_plan([catalog.by_id("ptrace-traceme")])
+    assert one.kinds == (
+        "process_snapshot",
+        "process_fork",
+        "process_exec",
+        "process_exit",
+        "ptrace",
+    )
+    assert one.helpers == frozenset()
+
+
+def test_plan_select_sql_filters_kinds_with_ranges() -> None:
+    sql, params = LoadPlan(("process_exec",), ("time", "event")).select_sql("src")
+    assert sql == (
+        'SELECT "time", "event"::event_kind AS "event" FROM src WHERE (event = \'process_exec\')'
+    )
+    assert params == []
+    lifecycle = ("process_snapshot", "process_fork", "process_exec", "process_exit")
+    assert kind_filter(lifecycle) == "(event BETWEEN 'process_exec' AND 'process_snapshot')"
+    assert kind_filter(["file_open", "file_mkdir", "file_link", "kill"]) == (
+        "((event >= 'file_link' AND event <= 'file_open') OR (event >= 'kill' AND event <= 'kill'))"
+    )
+    with pytest.raises(ValueError, match="unknown event kinds"):
+        kind_filter(["no_such_kind"])
+
+
+def test_a_kind_missing_from_requires_is_missed_in_samples_too(tmp_path: Path) -> None:
+    """The sample run goes through the same load plan as a recording."""
+    sigs = load_signatures([write_signature(tmp_path, "motd-read")])
+    sig = sigs.by_id("motd-read")
+    rows = events_from_rows(
+        [
+            {
+                "time": "2026-03-14T22:00:01Z",
+                "node": "n",
+                "boot_id": "b",
+                "event": "file_open",
+                "process_id": 1,
+                "path": "/etc/motd",
+                "flags": 0,
+            }
+        ]
+    )
+    assert len(run_on_table(rows, [sig]).findings) == 1
+    blind = replace(sig, event_kinds=frozenset({"dup"}))
+    assert run_on_table(rows, [blind]).findings == []
+
+
+def test_finding_fields_come_from_the_query_then_processes(tmp_path: Path) -> None:
+    container = "ab" * 32
+    rows = [
+        {
+            "time": "2026-03-14T22:00:00Z",
+            "event": "process_snapshot",
+            "pid": 1,
+            "ppid": 0,
+            "process_id": 1,
+            "comm": "systemd",
+            "exe": "/usr/lib/systemd/systemd",
+        },
+        {
+            "time": "2026-03-14T22:00:00Z",
+            "event": "process_snapshot",
+            "pid": 50,
+            "ppid": 1,
+            "process_id": 50,
+            "parent_process_id": 1,
+            "comm": "containerd-shim",
+            "exe": "/usr/bin/containerd-shim-runc-v2",
+        },
+        {
+            "time": "2026-03-14T22:00:01Z",
+            "event": "process_fork",
+            "pid": 60,
+            "ppid": 50,
+            "process_id": 60,
+            "parent_process_id": 50,
+            "comm": "containerd-shim",
+            "exe": "/usr/bin/containerd-shim-runc-v2",
+        },
+        {
+            "time": "2026-03-14T22:00:01.5Z",
+            "event": "process_exec",
+            "pid": 60,
+            "ppid": 50,
+            "process_id": 60,
+            "parent_process_id": 50,
+            "comm": "sh",
+            "exe": "/bin/sh",
+            "path": "/bin/sh",
+            "argv": ["sh"],
+            "retval": 0,
+            "container_id": container,
+            "container_name": "web",
+            "container_image": "nginx:1",
+            "pod_name": "web-0",
+            "pod_namespace": "prod",
+            "pod_uid": "u-1",
+        },
+        {
+            "time": 1_773_525_602_123_456_789,
+            "event": "file_open",
+            "pid": 60,
+            "process_id": 60,
+            "comm": "sh",
+            "exe": "/bin/sh",
+            "path": "/etc/motd",
+            "flags": 0,
+            "retval": 3,
+        },
+    ]
+    data = write_recording(tmp_path / "data", rows)
+    sigs = load_signatures([write_signature(tmp_path / "pack", "motd-read")])
+    [finding] = run_on_dataset(data, sigs.signatures).findings
+    record = finding.to_dict()
+    assert record["time"] == "2026-03-14T22:00:02.123456789Z"  # nanoseconds kept
+    assert record["pid"] == 60 and record["comm"] == "sh"
+    assert record["container_id"] == container and record["container_name"] == "web"
+    assert record["pod_namespace"] == "prod" and record["pod_name"] == "web-0"
+    assert record["ancestry"] == ["/usr/bin/containerd-shim-runc-v2", "/usr/lib/systemd/systemd"]
+    assert record["detail"] == "sh read /etc/motd"
+    assert record["evidence"] == {"path": "/etc/motd"}
+    assert record["severity"] == "low" and record["mitre_tactic"] == "TA0007 Discovery"
+
+
+def test_max_findings_truncates_with_a_warning(tmp_path: Path) -> None:
+    rows = [
+        {
+            "time": f"2026-03-14T22:00:{i:02d}Z",
+            "event": "file_open",
+            "pid": 10 + i,
+            "process_id": 100 + i,
+            "comm": "cat",
+            "exe": "/usr/bin/cat",
+            "path": "/etc/motd",
+            "flags": 0,
+        }
+        for i in range(5)
+    ]
+    data = write_recording(tmp_path / "data", rows)
+    sigs = load_signatures([write_signature(tmp_path / "pack", "motd-read")])
+    result = run_on_dataset(data, sigs.signatures, max_findings=3)
+    assert [f.pid for f in result.findings] == [10, 11, 12]  # the earliest ones
+    assert result.runs[0].truncated
+    assert "matched more than 3 times" in result.warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("template", "values", "text"),
+    [
+        ("{comm} read {path}", {"comm": "cat", "path": "/etc/x"}, "cat read /etc/x"),
+        ("{argv}", {"argv": ["sh", "-c", "id"]}, "sh -c id"),
+        ("{missing} and {{braces}}", {}, "? and {braces}"),
+        ("{comm.__class__}", {"comm": "x"}, "{comm.__class__}"),  # no attribute access
+        ("a\n  b", {}, "a b"),
+    ],
+)
+def test_render_detail(template: str, values: dict[str, object], text: str) -> None:
+    assert render_detail(template, values) == text
+
+
+def test_memfd_and_fd_exec_split_the_work(catalog: SignatureSet) -> None:
+    """An exec through /proc/self/fd/N is memfd-exec when N came from memfd_create (in the
+    process or its parent), proc-fd-exec otherwise; never both."""
+    base = {"node": "n", "boot_id": "b", "comm": "python3", "exe": "/usr/bin/python3"}
+    rows = [
+        # process 1: memfd on fd 3, exec through it
+        {
+            **base,
+            "time": "2026-03-14T22:00:01Z",
+            "event": "memfd_create",
+            "pid": 11,
+            "process_id": 1,
+            "path": "memfd:x",
+            "retval": 3,
+        },
+        {
+            **base,
+            "time": "2026-03-14T22:00:02Z",
+            "event": "process_exec",
+            "pid": 11,
+            "process_id": 1,
+            "path": "/proc/self/fd/3",
+            "exe": "/proc/self/fd/3",
+            "retval": 0,
+        },
+        # process 2: an ordinary file on fd 6; an unrelated process 3 has a memfd on fd 6
+        {
+            **base,
+            "time": "2026-03-14T22:00:03Z",
+            "event": "memfd_create",
+            "pid": 13,
+            "process_id": 3,
+            "path": "memfd:shm",
+            "retval": 6,
+        },
+        {
+            **base,
+            "time": "2026-03-14T22:00:04Z",
+            "event": "file_open",
+            "pid": 12,
+            "process_id": 2,
+            "path": "/opt/tool",
+            "flags": 0,
+            "retval": 6,
+        },
+        {
+            **base,
+            "time": "2026-03-14T22:00:05Z",
+            "event": "process_exec",
+            "pid": 12,
+            "process_id": 2,
+            "path": "/proc/self/fd/6",
+            "exe": "/proc/self/fd/6",
+            "retval": 0,
+        },
+    ]
+    sigs = [catalog.by_id("memfd-exec"), catalog.by_id("proc-fd-exec")]
+    found = {
+        (f.signature_id, f.process_id) for f in run_on_table(events_from_rows(rows), sigs).findings
+    }
+    assert found == {("memfd-exec", 1), ("proc-fd-exec", 2)}

@@ -1,0 +1,397 @@
+"""Running signatures over a recording (or over sample events) and building findings.
+
+One run reads the recording once: the rows of every event kind any selected signature
+reads (plus the lifecycle kinds ``processes`` is built from) are copied into a locked
+in-memory :class:`Sandbox`, sorted by kind. Each signature's SQL then runs there, so
+forty signatures cost one filtered scan of the Parquet files plus forty in-memory queries
+that skip straight to their kinds, rather than forty scans.
+
+Findings get their process fields (pid, comm, exe, container, pod) from the query's own
+columns when it returns them, else from ``processes``; ancestry (the exe of the parent,
+grandparent, ... up to the root) always comes from ``processes``.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from tracee_py.query.times import format_ns
+from tracee_py.signatures.model import Finding, Signature
+from tracee_py.signatures.sandbox import (
+    LoadPlan,
+    Sandbox,
+    SandboxError,
+    check_statement,
+    plan_for,
+)
+from tracee_py.signatures.sqlcheck import PROCESS_FIELDS
+
+DEFAULT_TIMEOUT_S = 300.0
+DEFAULT_MAX_FINDINGS = 10_000  # per signature; more is noise, and is said so in a warning
+MAX_ANCESTRY = 64
+_TEMPLATE = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_]*)\}")
+
+
+@dataclass
+class SignatureRun:
+    """What one signature produced in one run."""
+
+    signature: Signature
+    findings: list[Finding] = field(default_factory=list)
+    seconds: float = 0.0
+    error: str | None = None  # the signature failed; the others still ran
+    truncated: bool = False  # more than max_findings matched
+
+
+@dataclass
+class RunResult:
+    runs: list[SignatureRun]
+    warnings: list[str] = field(default_factory=list)
+    rows_loaded: int = 0
+    load_seconds: float = 0.0
+    load_steps: dict[str, float] = field(default_factory=dict)  # seconds per loading step
+
+    @property
+    def findings(self) -> list[Finding]:
+        out = [f for run in self.runs for f in run.findings]
+        out.sort(key=lambda f: (f.time_ns, f.signature_id, f.process_id or 0))
+        return out
+
+    @property
+    def errors(self) -> list[SignatureRun]:
+        return [run for run in self.runs if run.error]
+
+
+class RunObserver:
+    """Progress hooks for a front end; the defaults do nothing."""
+
+    def loading(self, kinds: tuple[str, ...] | None) -> None:
+        """The rows are being read into the sandbox."""
+
+    def loaded(self, rows: int) -> None:
+        """The sandbox holds ``rows`` events."""
+
+    def started(self, signature: Signature, index: int, total: int) -> None:
+        """``signature`` is about to run."""
+
+    def finished(self, run: SignatureRun) -> None:
+        """``run`` is done."""
+
+
+def load_plan(signatures: Sequence[Signature]) -> LoadPlan:
+    """The rows and columns ``signatures`` can read (see :func:`plan_for`)."""
+    return plan_for((s.event_kinds, s.reads) for s in signatures)
+
+
+def run_on_dataset(
+    root: str | Path,
+    signatures: Sequence[Signature],
+    *,
+    observer: RunObserver | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT_S,
+    max_findings: int = DEFAULT_MAX_FINDINGS,
+    time_from_ns: int | None = None,
+    time_to_ns: int | None = None,
+    nodes: Sequence[str] | None = None,
+) -> RunResult:
+    """Run ``signatures`` over the recording at ``root``."""
+    from tracee_py.query.dataset import open_dataset, parquet_view_sql
+
+    obs = observer or RunObserver()
+    plan = load_plan(signatures)
+    started = time.perf_counter()
+    with open_dataset(
+        root, nodes=nodes, time_from_ns=time_from_ns, time_to_ns=time_to_ns
+    ) as dataset:
+        obs.loading(plan.kinds)
+        warnings = list(dataset.warnings)
+        if dataset.remote:
+            # Object storage needs DuckDB's httpfs, which the sandbox never loads: read
+            # through the dataset's own connection and hand the rows over as Arrow.
+            reader = dataset.con.sql("SELECT * FROM events").to_arrow_reader()
+            sandbox = Sandbox.load(reader, plan=plan)
+        elif dataset.files:
+            view = parquet_view_sql(
+                "_source",
+                [str(Path(dataset.root) / f.path) for f in dataset.files],
+                nodes=dataset.nodes,
+                time_from_ns=time_from_ns,
+                time_to_ns=time_to_ns,
+            )
+            sandbox = Sandbox.load(plan=plan, parquet_view=view)
+        else:
+            sandbox = Sandbox.load(None, plan=plan)
+    load_seconds = time.perf_counter() - started
+    with sandbox:
+        result = _run_in(sandbox, signatures, obs, timeout, max_findings)
+    result.load_seconds = load_seconds
+    result.load_steps = dict(sandbox.timings)
+    result.warnings[:0] = warnings
+    return result
+
+
+def run_on_table(
+    events: pa.Table,
+    signatures: Sequence[Signature],
+    *,
+    observer: RunObserver | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT_S,
+    max_findings: int = DEFAULT_MAX_FINDINGS,
+) -> RunResult:
+    """Run ``signatures`` over an in-memory events table (sample events, fixtures).
+
+    The rows go through the same load plan as a recording, so a signature that forgets a
+    kind in ``requires.events`` misses it here as it would in a real run.
+    """
+    obs = observer or RunObserver()
+    plan = load_plan(signatures)
+    obs.loading(plan.kinds)
+    with Sandbox.load(events, plan=plan) as sandbox:
+        return _run_in(sandbox, signatures, obs, timeout, max_findings)
+
+
+def _run_in(
+    sandbox: Sandbox,
+    signatures: Sequence[Signature],
+    obs: RunObserver,
+    timeout: float | None,
+    max_findings: int,
+) -> RunResult:
+    rows = sandbox.engine_query("SELECT count(*) AS n FROM events").column("n")[0].as_py()
+    obs.loaded(rows)
+    runs: list[SignatureRun] = []
+    raw: list[tuple[SignatureRun, list[dict[str, Any]]]] = []
+    for index, sig in enumerate(signatures):
+        obs.started(sig, index, len(signatures))
+        run = SignatureRun(sig)
+        started = time.perf_counter()
+        try:
+            check_statement(sig.sql)  # the query as written, before it is wrapped
+            table = sandbox.query(_bounded(sig.sql, max_findings + 1), timeout=timeout)
+            _check_columns(table.schema)
+            if table.num_rows > max_findings:
+                run.truncated = True
+                table = table.slice(0, max_findings)
+            raw.append((run, table_records(table)))
+        except SandboxError as exc:
+            run.error = str(exc)
+        run.seconds = time.perf_counter() - started
+        runs.append(run)
+        obs.finished(run)
+
+    process_ids = {r["process_id"] for _, records in raw for r in records if r.get("process_id")}
+    lookup = _process_lookup(sandbox, sorted(process_ids))
+    for run, records in raw:
+        run.findings = [_finding(run.signature, r, lookup) for r in records]
+    result = RunResult(runs, rows_loaded=rows)
+    for run in runs:
+        if run.error:
+            result.warnings.append(f"signature {run.signature.id} failed: {run.error}")
+        if run.truncated:
+            result.warnings.append(
+                f"signature {run.signature.id} matched more than {max_findings} times; "
+                f"only the first {max_findings} are reported"
+            )
+    return result
+
+
+def _bounded(sql: str, limit: int) -> str:
+    """The signature's query, earliest findings first, at most ``limit`` rows."""
+    body = sql.strip().rstrip(";").rstrip()
+    return f"SELECT * FROM (\n{body}\n) AS finding ORDER BY time, process_id LIMIT {int(limit)}"
+
+
+def _check_columns(schema: pa.Schema) -> None:
+    for name in ("time", "process_id"):
+        if name not in schema.names:
+            raise SandboxError(f"the query returned no {name!r} column")
+    if not pa.types.is_timestamp(schema.field("time").type):
+        raise SandboxError("the query's 'time' column is not a timestamp")
+
+
+_UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+
+
+def timestamps_ns(column: pa.ChunkedArray | pa.Array) -> list[int | None]:
+    """A timestamp column as integer nanoseconds since the epoch."""
+    unit = _UNIT_NS[column.type.unit]
+    return [None if v is None else v * unit for v in column.cast(pa.int64()).to_pylist()]
+
+
+def table_records(table: pa.Table) -> list[dict[str, Any]]:
+    """Rows as dicts of JSON-ready values; ``_time_ns`` holds the exact ``time``.
+
+    Timestamps become ISO-8601 text with all nine digits (Python datetimes stop at
+    microseconds, and pyarrow refuses to drop the rest).
+    """
+    columns: dict[str, list[Any]] = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_timestamp(column.type):
+            ns = timestamps_ns(column)
+            if name == "time":
+                columns["_time_ns"] = ns
+            columns[name] = [None if v is None else format_ns(v) for v in ns]
+        else:
+            columns[name] = [jsonable(v) for v in _pylist(column)]
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def _pylist(column: pa.ChunkedArray) -> list[Any]:
+    try:
+        return column.to_pylist()
+    except ValueError:  # nanosecond timestamps nested in lists or structs
+        return column.cast(_microseconds(column.type), safe=False).to_pylist()
+
+
+def _microseconds(kind: pa.DataType) -> pa.DataType:
+    if pa.types.is_timestamp(kind):
+        return pa.timestamp("us", tz=kind.tz)
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return pa.list_(_microseconds(kind.value_type))
+    if pa.types.is_struct(kind):
+        return pa.struct([f.with_type(_microseconds(f.type)) for f in kind])
+    return kind
+
+
+def _datetime_ns(value: datetime) -> int:
+    return math.floor(value.timestamp()) * 1_000_000_000 + value.microsecond * 1000
+
+
+@dataclass(frozen=True)
+class _ProcessInfo:
+    fields: dict[str, Any]
+    ancestry: tuple[str, ...]
+
+
+_ANCESTRY_SQL = f"""
+WITH RECURSIVE chain(start_id, process_id, parent_process_id, depth) AS (
+    SELECT process_id, process_id, parent_process_id, 0
+    FROM processes
+    WHERE process_id IN (SELECT unnest(?::UBIGINT[]))
+    UNION ALL
+    SELECT c.start_id, p.process_id, p.parent_process_id, c.depth + 1
+    FROM chain c
+    JOIN processes p ON p.process_id = c.parent_process_id
+    WHERE c.depth < {MAX_ANCESTRY} AND p.process_id <> c.process_id
+)
+SELECT c.start_id, c.depth, coalesce(p.exe, p.comm, '?') AS image,
+       {", ".join("p." + f for f in PROCESS_FIELDS)}
+FROM chain c JOIN processes p USING (process_id)
+ORDER BY c.start_id, c.depth
+"""
+
+
+def _process_lookup(sandbox: Sandbox, process_ids: list[int]) -> dict[int, _ProcessInfo]:
+    if not process_ids:
+        return {}
+    rows = sandbox.engine_query(_ANCESTRY_SQL, [process_ids]).to_pylist()
+    own: dict[int, dict[str, Any]] = {}
+    chains: dict[int, list[str]] = {}
+    for row in rows:
+        start = row["start_id"]
+        if row["depth"] == 0:
+            own[start] = {f: row[f] for f in PROCESS_FIELDS}
+        else:
+            chains.setdefault(start, []).append(row["image"])
+    return {
+        pid: _ProcessInfo(own.get(pid, {}), tuple(chains.get(pid, ())))
+        for pid in set(own) | set(chains)
+    }
+
+
+_STANDARD = {"time", "_time_ns", "process_id", *PROCESS_FIELDS}
+
+
+def _finding(sig: Signature, record: dict[str, Any], lookup: dict[int, _ProcessInfo]) -> Finding:
+    process_id = record.get("process_id")
+    info = lookup.get(process_id) if process_id is not None else None
+    fields = dict(info.fields) if info else {}
+    for name in PROCESS_FIELDS:
+        if record.get(name) is not None:
+            fields[name] = record[name]
+    evidence = {k: v for k, v in record.items() if k not in _STANDARD}
+    values = {**record, **fields}
+    time_ns = int(record.get("_time_ns") or 0)
+    return Finding(
+        signature_id=sig.id,
+        name=sig.name,
+        severity=sig.severity,
+        mitre_tactic=sig.tactic,
+        mitre_technique=sig.technique,
+        time_ns=time_ns,
+        time=format_ns(time_ns),
+        node=fields.get("node"),
+        process_id=process_id,
+        pid=fields.get("pid"),
+        comm=fields.get("comm"),
+        exe=fields.get("exe"),
+        container_id=fields.get("container_id"),
+        container_name=fields.get("container_name"),
+        container_image=fields.get("container_image"),
+        pod_name=fields.get("pod_name"),
+        pod_namespace=fields.get("pod_namespace"),
+        pod_uid=fields.get("pod_uid"),
+        detail=render_detail(sig.detail or sig.name, values),
+        ancestry=info.ancestry if info else (),
+        evidence=evidence,
+    )
+
+
+def render_detail(template: str, values: dict[str, Any]) -> str:
+    """Fill ``{column}`` placeholders; ``{{`` and ``}}`` are literal braces.
+
+    Deliberately not ``str.format``: a template from a signature pack gets plain column
+    values, never attribute or item access on Python objects.
+    """
+
+    def fill(match: re.Match[str]) -> str:
+        if match.group(0) == "{{":
+            return "{"
+        if match.group(0) == "}}":
+            return "}"
+        return _display(values.get(match.group(1)))
+
+    return " ".join(_TEMPLATE.sub(fill, template).split())
+
+
+def _display(value: Any) -> str:
+    if value is None:
+        return "?"
+    if isinstance(value, list):
+        return " ".join(_display(v) for v in value) if value else "[]"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_display(v)}" for k, v in value.items())
+    return str(value)
+
+
+def jsonable(value: Any) -> Any:
+    """A value from a query result as JSON: times as ISO-8601, bytes as base64."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return str(value)
+        return value
+    if isinstance(value, datetime):
+        return format_ns(_datetime_ns(value))
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return str(value)

@@ -1,0 +1,575 @@
+"""Where signature SQL runs: a locked DuckDB database that holds the recording and nothing else.
+
+A signature pack can come from anywhere, so its SQL is treated as hostile. Three layers:
+
+1. The text must be exactly one ``SELECT`` (``WITH`` and ``FROM``-first queries included):
+   ``COPY``, ``EXPORT``, ``ATTACH``, ``INSTALL``, ``LOAD``, ``SET``, ``PRAGMA``, ``CREATE``
+   and friends are refused before DuckDB runs anything.
+2. The rows a run needs are copied into an in-memory database *before* the signatures run
+   (from Arrow batches the caller reads from the recording). The signatures never see a
+   file: they see the tables ``events`` and ``processes``.
+3. Then external access is switched off (no file, no URL, no extension directory: this also
+   stops ``read_csv``, ``read_text``, ``glob``, ``COPY ... TO``, ``httpfs`` and installs),
+   extension auto-install and auto-load are off, Python replacement scans are off, and the
+   configuration is locked so no statement can turn any of it back on.
+
+Each query has a time limit (``interrupt`` from a timer thread).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from tracee_py.errors import SignatureError
+from tracee_py.query.views import LIFECYCLE_KINDS, install_derived_views
+from tracee_py.schema import EVENT_COLUMNS, EVENT_KINDS, EVENT_SCHEMA
+from tracee_py.signatures.model import SqlFacts
+
+# Settings applied when the database is created, before any data is in it.
+_CONNECT_CONFIG = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_unsigned_extensions": False,
+    "allow_persistent_secrets": False,
+}
+
+SHELLS = (
+    "sh",
+    "bash",
+    "dash",
+    "zsh",
+    "ash",
+    "ksh",
+    "ksh93",
+    "mksh",
+    "tcsh",
+    "csh",
+    "fish",
+    "busybox",
+)
+PACKAGE_MANAGERS = (
+    "dpkg",
+    "rpm",
+    "apk",
+    "dnf",
+    "dnf5",
+    "yum",
+    "microdnf",
+    "zypper",
+    "pacman",
+    "apt",
+    "apt-get",
+    "aptitude",
+    "unattended-upgr",
+    "unattended-upgrade",
+    "packagekitd",
+    "snapd",
+    "rpm-ostree",
+)
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return ", ".join(f"'{n}'" for n in names)
+
+
+# Helpers every signature can use; documented in docs/signatures.md. Macros take the
+# column as an argument, so the load plan still sees which columns a query reads.
+HELPER_SQL: tuple[str, ...] = (
+    # The last path component, '' for NULL (so NOT IN lists behave).
+    "CREATE MACRO file_name(p) AS coalesce(parse_filename(p), '')",
+    # open flags that can change the file: O_WRONLY, O_RDWR, O_CREAT, O_TRUNC.
+    "CREATE MACRO opened_for_write(f) AS coalesce((f & 3) <> 0 OR (f & 64) <> 0"
+    " OR (f & 512) <> 0, false)",
+    f"CREATE MACRO is_shell(p) AS file_name(p) IN ({_names(SHELLS)})",
+    f"CREATE MACRO is_package_manager(p) AS file_name(p) IN ({_names(PACKAGE_MANAGERS)})",
+    # Loopback, private (RFC 1918, ULA), link-local, unspecified and CGNAT addresses.
+    "CREATE MACRO is_local_address(a) AS regexp_matches(coalesce(a, ''), "
+    "'^(127\\.|10\\.|192\\.168\\.|172\\.(1[6-9]|2[0-9]|3[01])\\.|169\\.254\\.|"
+    "100\\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\\.|0\\.0\\.0\\.0$|::1?$|"
+    "f[cd][0-9a-f]{2}:|fe80:|::ffff:(127|10)\\.|::ffff:192\\.168\\.)')",
+)
+
+# Helper relations, by name: (columns they need from ``events``, SQL given the columns to
+# carry). Built as tables when a signature of the run reads them (one pass shared by all of
+# them), else as views.
+HELPER_COLUMNS: dict[str, tuple[str, ...]] = {"file_writes": ("path", "path2", "flags")}
+
+
+def _file_writes_sql(columns: str) -> str:
+    """Every way a file gets new content or a new name: opened for writing, renamed onto
+    (path2), linked (path is the new link), truncated. ``target`` is the changed path. One
+    branch per kind, so each keeps a kind filter DuckDB can push into the scan."""
+    return f"""
+        SELECT {columns}, path AS target FROM events
+        WHERE event = 'file_open' AND opened_for_write(flags)
+        UNION ALL
+        SELECT {columns}, path2 AS target FROM events WHERE event = 'file_rename'
+        UNION ALL
+        SELECT {columns}, path AS target FROM events
+        WHERE event = 'file_link' OR event = 'file_truncate'
+    """
+
+
+HELPER_RELATIONS = {"file_writes": _file_writes_sql}
+
+
+class SandboxError(SignatureError):
+    """Signature SQL that the sandbox refuses, or that DuckDB could not run."""
+
+
+class RejectedStatement(SandboxError):
+    """The SQL is not a single SELECT query."""
+
+
+class AccessDenied(SandboxError):
+    """The SQL tried to reach a file, a URL or an extension."""
+
+
+class QueryTimeout(SandboxError):
+    """The SQL ran longer than its time limit."""
+
+
+class QueryFailed(SandboxError):
+    """DuckDB could not run the SQL (syntax, unknown column, type error, ...).
+
+    ``sql_line`` is the line of the SQL text the error points at (1-based), when DuckDB
+    says so.
+    """
+
+    def __init__(self, message: str, sql_line: int | None = None) -> None:
+        super().__init__(message)
+        self.sql_line = sql_line
+
+
+_LINE = re.compile(r"^LINE (\d+):", re.MULTILINE)
+
+
+def duckdb_failure(exc: duckdb.Error) -> SandboxError:
+    """The error to raise for a DuckDB exception: one line, with the SQL line if known."""
+    text = str(exc)
+    head = text.split("\n\nLINE ")[0]
+    message = _one_line(head)
+    if isinstance(exc, duckdb.PermissionException):
+        return AccessDenied(message)
+    m = _LINE.search(text)
+    return QueryFailed(message, int(m.group(1)) if m else None)
+
+
+def check_statement(sql: str) -> None:
+    """Refuse anything but exactly one ``SELECT``/``WITH`` query."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise RejectedStatement(f"SQL does not parse: {_one_line(str(exc))}") from exc
+    if len(statements) != 1:
+        raise RejectedStatement(
+            f"SQL must be exactly one SELECT query, found {len(statements)} statements"
+        )
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        raise RejectedStatement(
+            f"only SELECT queries are allowed, not {kind.name} "
+            "(no COPY, EXPORT, ATTACH, INSTALL, LOAD, SET, PRAGMA or DDL)"
+        )
+
+
+# Relations whose ``*`` expands to event columns.
+_EVENT_RELATIONS = frozenset({"events", "file_writes"})
+
+
+_parser_lock = threading.Lock()
+_parser: duckdb.DuckDBPyConnection | None = None
+
+
+def _serialize(sql: str) -> tuple[str] | None:
+    """``json_serialize_sql`` on a shared empty connection (only the parser is used)."""
+    global _parser
+    with _parser_lock:
+        if _parser is None:
+            _parser = duckdb.connect(":memory:", config=dict(_CONNECT_CONFIG))
+        return _parser.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
+
+
+def inspect_sql(sql: str) -> SqlFacts | None:
+    """Parse ``sql`` into DuckDB's JSON syntax tree; None when DuckDB cannot serialize it."""
+    try:
+        raw = _serialize(sql)
+    except duckdb.Error:
+        return None
+    if raw is None:
+        return None
+    tree = json.loads(raw[0])
+    if tree.get("error"):
+        return None
+    kinds: set[str] = set()
+    columns: set[str] = set()
+    tables: set[str] = set()
+    star = False
+    stack: list[object] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            cls = node.get("class")
+            if cls == "COLUMN_REF":
+                names = node.get("column_names") or []
+                if names:
+                    columns.add(str(names[-1]).lower())
+            elif cls == "CONSTANT":
+                literal = node.get("literal") or {}
+                text = literal.get("text")
+                if literal.get("kind") == "STRING" and text in EVENT_KINDS:
+                    kinds.add(text)
+            if node.get("type") == "BASE_TABLE" and node.get("table_name"):
+                tables.add(str(node["table_name"]).lower())
+            if node.get("type") == "SELECT_NODE" and _star_over_events(node):
+                star = True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return SqlFacts(frozenset(kinds), frozenset(columns), frozenset(tables), star)
+
+
+def _star_over_events(select: dict[str, Any]) -> bool:
+    """True when a ``*`` of this SELECT can expand to the columns of ``events``.
+
+    A star over a CTE, a subquery or a VALUES list is harmless: the columns those produce
+    are named in their own SELECT, which is inspected separately. Anything this cannot
+    tell apart counts as a star over events.
+    """
+    stars = [
+        e
+        for e in select.get("select_list") or []
+        if isinstance(e, dict) and e.get("class") == "STAR"
+    ]
+    if not stars:
+        return False
+    relations: list[tuple[str, str]] = []  # (table name, alias) reachable through joins
+    pending = [select.get("from_table")]
+    while pending:
+        ref = pending.pop()
+        if not isinstance(ref, dict):
+            continue
+        if ref.get("type") == "JOIN":
+            pending += [ref.get("left"), ref.get("right")]
+        elif ref.get("type") == "BASE_TABLE":
+            relations.append(
+                (str(ref.get("table_name", "")).lower(), str(ref.get("alias") or "").lower())
+            )
+        elif ref.get("type") not in ("SUBQUERY", "EXPRESSION_LIST", "EMPTY", None):
+            return True  # table functions, pivots: unknown
+    for star in stars:
+        if star.get("expr") is not None:
+            return True  # COLUMNS(lambda ...) and the like
+        qualifier = str(star.get("relation_name") or "").lower()
+        for table, alias in relations:
+            if (not qualifier or qualifier in (table, alias)) and table in _EVENT_RELATIONS:
+                return True
+    return False
+
+
+# Columns every run loads: identity, time and what findings show.
+BASE_COLUMNS: tuple[str, ...] = (
+    "time",
+    "node",
+    "event",
+    "retval",
+    "pid",
+    "ppid",
+    "process_id",
+    "parent_process_id",
+    "uid",
+    "comm",
+    "exe",
+)
+# Columns ``processes`` is built from (see tracee_py.query.views), read from the lifecycle
+# rows only: the events table carries them only when a signature names them.
+PROCESS_SOURCE_COLUMNS: tuple[str, ...] = (
+    "event",
+    "time",
+    "process_id",
+    "node",
+    "boot_id",
+    "pid",
+    "ppid",
+    "parent_process_id",
+    "start_time",
+    "uid",
+    "comm",
+    "exe",
+    "argv",
+    "path",
+    "exe_sha256",
+    "retval",
+    "exit_code",
+    "signal",
+    "container_id",
+    "container_name",
+    "container_image",
+    "pod_name",
+    "pod_namespace",
+    "pod_uid",
+)
+
+
+# ``event`` is an ENUM in the sandbox: comparing kinds becomes comparing small integers,
+# several times faster than comparing the strings, on every scan of every signature. The
+# values are in alphabetical order so that ranges of kinds mean what they mean on text.
+EVENT_KIND_TYPE = "event_kind"
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """Which rows and columns of a recording a set of signatures can read.
+
+    ``kinds`` None means every kind. ``columns`` None means every column; otherwise the
+    sandbox's ``events`` has exactly these columns (the ones the queries name, plus those
+    findings and ``processes`` are built from): copying columns nobody reads is most of
+    what loading a recording costs.
+    """
+
+    kinds: tuple[str, ...] | None
+    columns: tuple[str, ...] | None
+    helpers: frozenset[str] = frozenset()  # helper relations to build as tables
+
+    @classmethod
+    def everything(cls) -> LoadPlan:
+        return cls(None, None)
+
+    def select_sql(self, source: str) -> tuple[str, list[object]]:
+        """The SELECT that copies the planned rows and columns out of ``source``."""
+        names = EVENT_COLUMNS if self.columns is None else self.columns
+        items = ", ".join(
+            f'"{name}"::{EVENT_KIND_TYPE} AS "{name}"' if name == "event" else f'"{name}"'
+            for name in names
+        )
+        kinds = EVENT_KINDS if self.kinds is None else self.kinds
+        return f"SELECT {items} FROM {source} WHERE {kind_filter(kinds)}", []
+
+
+def kind_filter(kinds: Iterable[str]) -> str:
+    """A filter on ``event`` for ``kinds``, written as ranges of the sorted kind names.
+
+    DuckDB applies a range (or an OR of ranges) inside a scan, Parquet included, so the
+    other columns are only read for the rows that pass; an IN list is only used to skip
+    blocks, and every row of every kind would be read. Kind names come from the schema.
+    """
+    wanted = set(kinds)
+    unknown = wanted - set(EVENT_KINDS)
+    if unknown:
+        raise ValueError(f"unknown event kinds {sorted(unknown)}")
+    ordered = sorted(EVENT_KINDS)
+    ranges: list[tuple[str, str]] = []
+    for name in ordered:
+        if name not in wanted:
+            continue
+        if ranges and ordered.index(ranges[-1][1]) == ordered.index(name) - 1:
+            ranges[-1] = (ranges[-1][0], name)
+        else:
+            ranges.append((name, name))
+    if not ranges:
+        return "false"
+    if len(ranges) == 1:
+        lo, hi = ranges[0]
+        return f"(event = '{lo}')" if lo == hi else f"(event BETWEEN '{lo}' AND '{hi}')"
+    # Several ranges: bounds even for single kinds, or DuckDB turns ORed equalities back
+    # into an IN list.
+    return "(" + " OR ".join(f"(event >= '{lo}' AND event <= '{hi}')" for lo, hi in ranges) + ")"
+
+
+def plan_for(facts: Iterable[tuple[frozenset[str] | None, SqlFacts | None]]) -> LoadPlan:
+    """The load plan for signatures given as (event kinds, SQL facts) pairs.
+
+    Kinds: their union plus the lifecycle kinds; every kind when one signature could not
+    say. Columns: the base columns plus every event column any query names; every column
+    when one uses ``*`` or could not be parsed.
+    """
+    kinds: set[str] | None = set(LIFECYCLE_KINDS)
+    columns: set[str] | None = set(BASE_COLUMNS)
+    helpers: set[str] = set()
+    for sig_kinds, sql_facts in facts:
+        if sql_facts is not None:
+            helpers |= sql_facts.tables & set(HELPER_RELATIONS)
+        if sig_kinds is None:
+            kinds = None
+        elif kinds is not None:
+            kinds |= sig_kinds
+        if sql_facts is None or sql_facts.star:
+            columns = None
+        elif columns is not None:
+            columns |= sql_facts.columns & set(EVENT_COLUMNS)
+            for view, needed in HELPER_COLUMNS.items():
+                if view in sql_facts.tables:
+                    columns |= set(needed)
+    return LoadPlan(
+        None if kinds is None else tuple(k for k in EVENT_KINDS if k in kinds),
+        None if columns is None else tuple(c for c in EVENT_COLUMNS if c in columns),
+        frozenset(helpers),
+    )
+
+
+class Sandbox:
+    """An in-memory DuckDB database with ``events`` and ``processes`` tables, locked down.
+
+    Build it with :meth:`load`, then run signature SQL with :meth:`query`. Only this class
+    ever writes to the database, and only before it is locked.
+    """
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, timings: dict[str, float] | None = None
+    ) -> None:
+        self._con = con
+        self.timings = timings or {}  # seconds per loading step, for benchmarks
+
+    @classmethod
+    def load(
+        cls,
+        events: pa.RecordBatchReader | pa.Table | None = None,
+        *,
+        plan: LoadPlan | None = None,
+        parquet_view: str | None = None,
+    ) -> Sandbox:
+        """Copy the planned rows in, derive ``processes``, add the helper views, lock.
+
+        The rows come from ``events`` (Arrow, in :data:`EVENT_SCHEMA`) or, faster, from
+        ``parquet_view``: a ``CREATE VIEW _source AS ...`` statement over Parquet files
+        (see :func:`tracee_py.query.dataset.parquet_view_sql`), read before the lock.
+        """
+        plan = plan or LoadPlan.everything()
+        con = duckdb.connect(":memory:", config=dict(_CONNECT_CONFIG))
+        timings: dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def lap(step: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            timings[step] = now - clock
+            clock = now
+
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            con.execute("SET enable_progress_bar = false")
+            kinds = ", ".join(f"'{k}'" for k in sorted(EVENT_KINDS))
+            con.execute(f"CREATE TYPE {EVENT_KIND_TYPE} AS ENUM ({kinds})")
+            if parquet_view is not None:
+                con.execute(parquet_view)
+            elif isinstance(events, pa.RecordBatchReader):
+                # A stream can be read once; the source is read twice (events, lifecycle).
+                con.register("_incoming", events)
+                con.execute("CREATE TEMP TABLE _source AS SELECT * FROM _incoming")
+                con.unregister("_incoming")
+            else:
+                incoming = events if events is not None else EVENT_SCHEMA.empty_table()
+                con.register("_source", incoming)
+            select, params = plan.select_sql("_source")
+            con.execute(f"CREATE TABLE events AS {select}", params)
+            lap("events")
+            _build_processes(con)
+            lap("processes")
+            if parquet_view is not None:
+                con.execute("DROP VIEW _source")
+            elif isinstance(events, pa.RecordBatchReader):
+                con.execute("DROP TABLE _source")
+            else:
+                con.unregister("_source")
+            for sql in HELPER_SQL:
+                con.execute(sql)
+            present = set(plan.columns if plan.columns is not None else EVENT_COLUMNS)
+            for name, build in HELPER_RELATIONS.items():
+                if not set(HELPER_COLUMNS[name]) <= present:
+                    continue  # no signature of this run reads it
+                carried = ", ".join(f'"{c}"' for c in EVENT_COLUMNS if c in present)
+                kind = "TABLE" if name in plan.helpers else "VIEW"
+                con.execute(f"CREATE {kind} {name} AS {build(carried)}")
+            lap("helpers")
+            con.execute("SET python_enable_replacements = false")
+            con.execute("SET enable_external_access = false")
+            con.execute("SET lock_configuration = true")
+        except BaseException:
+            con.close()
+            raise
+        return cls(con, timings)
+
+    def query(self, sql: str, *, timeout: float | None = None) -> pa.Table:
+        """Run one signature query; raises :class:`SandboxError` subclasses."""
+        check_statement(sql)
+        timer: threading.Timer | None = None
+        timed_out = threading.Event()
+        if timeout is not None and timeout > 0:
+
+            def stop() -> None:
+                timed_out.set()
+                self._con.interrupt()
+
+            timer = threading.Timer(timeout, stop)
+            timer.daemon = True
+            timer.start()
+        try:
+            return self._con.sql(sql).to_arrow_table()
+        except (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException):
+            # The relation API leaves out where in the text the error is; the DB-API
+            # path says it (LINE n:). Binding fails fast, so asking again costs nothing.
+            try:
+                self._con.execute(sql)
+            except duckdb.Error as detailed:
+                raise duckdb_failure(detailed) from detailed
+            raise  # pragma: no cover - the second attempt cannot succeed
+        except duckdb.InterruptException as exc:
+            if timed_out.is_set():
+                raise QueryTimeout(f"query stopped after {timeout:g}s") from exc
+            raise duckdb_failure(exc) from exc
+        except duckdb.Error as exc:
+            raise duckdb_failure(exc) from exc
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def engine_query(self, sql: str, params: Iterable[object] = ()) -> pa.Table:
+        """Queries written by the engine itself (ancestry), with bound parameters."""
+        return self._con.sql(sql, params=list(params)).to_arrow_table()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _build_processes(con: duckdb.DuckDBPyConnection) -> None:
+    """``processes`` as a table, from the lifecycle rows of ``_source``.
+
+    The query layer's view is defined over a relation named ``events``; here that name is
+    given, in a scratch schema, to the lifecycle rows only, so neither the wide columns it
+    needs nor a scan of every event's process_id weigh on the run. (A process seen only in
+    non-lifecycle events is therefore not listed: every process the recorder sees has a
+    fork or snapshot row.)
+    """
+    columns = ", ".join(f'"{c}"' for c in PROCESS_SOURCE_COLUMNS)
+    con.execute("CREATE SCHEMA _life")
+    con.execute(
+        f"CREATE TABLE _life.events AS SELECT {columns} FROM _source "
+        f"WHERE {kind_filter(LIFECYCLE_KINDS)}"
+    )
+    con.execute("SET search_path = '_life'")
+    try:
+        install_derived_views(con)
+    finally:
+        con.execute("SET search_path = 'main'")
+    con.execute("CREATE TABLE main.processes AS SELECT * FROM _life.processes")
+    con.execute("DROP SCHEMA _life CASCADE")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

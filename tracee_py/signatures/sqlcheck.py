@@ -1,0 +1,106 @@
+"""Static and dry-run checks of signature SQL, reported as problems with file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+import pyarrow as pa
+
+from tracee_py.signatures.model import Problem, Signature, SourceLocation
+from tracee_py.signatures.sandbox import (
+    QueryFailed,
+    Sandbox,
+    SandboxError,
+    check_statement,
+    inspect_sql,
+)
+
+# Finding fields the engine fills from ``processes`` when the query does not return them.
+PROCESS_FIELDS: tuple[str, ...] = (
+    "node",
+    "pid",
+    "comm",
+    "exe",
+    "container_id",
+    "container_name",
+    "container_image",
+    "pod_name",
+    "pod_namespace",
+    "pod_uid",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = ("time", "process_id")
+
+
+def template_fields(template: str) -> list[str]:
+    from tracee_py.signatures.loader import TEMPLATE_FIELD
+
+    return [m.group(1) for m in TEMPLATE_FIELD.finditer(template)]
+
+
+def check_signature_sql(
+    signatures: Sequence[Signature],
+) -> Iterator[tuple[Signature, list[Problem]]]:
+    """Check each signature's SQL; yields it (with ``event_kinds`` set) and its problems."""
+    with Sandbox.load(None) as empty:
+        for sig in signatures:
+            yield check_one(sig, empty)
+
+
+def check_one(sig: Signature, empty: Sandbox) -> tuple[Signature, list[Problem]]:
+    problems: list[Problem] = []
+
+    def at_sql(offset: int | None, message: str) -> None:
+        line = sig.sql_line + (offset - 1) if offset and sig.sql_line else sig.sql_line
+        problems.append(Problem(SourceLocation(sig.rule_file, line), message))
+
+    try:
+        check_statement(sig.sql)
+    except SandboxError as exc:
+        at_sql(None, f"sql: {exc}")
+        return sig, problems
+
+    facts = inspect_sql(sig.sql)
+    kinds: frozenset[str] | None = frozenset(sig.required_events)
+    if facts is not None:
+        unlisted = sorted(facts.event_kinds - set(sig.required_events))
+        if sig.required_events and unlisted:
+            at_sql(
+                None,
+                f"sql names event kind(s) {', '.join(unlisted)} missing from requires.events",
+            )
+        kinds = frozenset(sig.required_events) | facts.event_kinds
+    if not kinds:
+        kinds = None
+    checked = replace(sig, event_kinds=kinds, reads=facts)
+
+    try:
+        result = empty.query(sig.sql)
+    except QueryFailed as exc:
+        at_sql(exc.sql_line, f"sql: {exc}")
+        return checked, problems
+    except SandboxError as exc:
+        at_sql(None, f"sql: {exc}")
+        return checked, problems
+
+    schema = result.schema
+    for column in REQUIRED_COLUMNS:
+        if column not in schema.names:
+            at_sql(None, f"sql must return a column named {column!r}")
+    if "time" in schema.names and not pa.types.is_timestamp(schema.field("time").type):
+        at_sql(None, f"sql column 'time' must be a timestamp, not {schema.field('time').type}")
+    if "process_id" in schema.names and not pa.types.is_integer(schema.field("process_id").type):
+        at_sql(None, "sql column 'process_id' must be an integer")
+    duplicates = sorted({n for n in schema.names if schema.names.count(n) > 1})
+    if duplicates:
+        at_sql(None, f"sql returns column(s) {', '.join(duplicates)} more than once")
+    known = set(schema.names) | set(PROCESS_FIELDS)
+    for name in template_fields(sig.detail or ""):
+        if name not in known:
+            problems.append(
+                Problem(
+                    SourceLocation(sig.rule_file, sig.detail_line),
+                    f"detail placeholder {{{name}}} is not a column the sql returns",
+                )
+            )
+    return checked, problems
