@@ -12,7 +12,7 @@ from tracee_py import __version__
 try:  # typer >= 0.29 carries its own copy of click
     from typer._click.exceptions import ClickException as _ClickException
 except ImportError:  # pragma: no cover - older typer uses click itself
-    from click.exceptions import ClickException as _ClickException
+    from click.exceptions import ClickException as _ClickException  # type: ignore[assignment]
 from tracee_py.cli import investigate, record, sig
 from tracee_py.cli.console import err_console
 from tracee_py.errors import TraceePyError
