@@ -60,9 +60,24 @@ struct exit_info {
     u32 have;        /* bit 0 group_code, bit 1 thread_code, bit 2 sig */
 };
 
+/* Arguments saved at sys_enter live in task-local storage: one slot per thread, reached
+ * through the task itself. That is much cheaper than a hash map keyed by thread id (update
+ * at enter, lookup and delete at exit): see benchmarks/README.md. The slot is reused, so a
+ * consumed slot is marked free with kind = 0 rather than deleted. Kernels before 5.15 (task
+ * storage in tracing programs, bpf_get_current_task_btf) keep the hash map. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 15, 0)
+#define PENDING_IN_TASK_STORAGE 1
+#else
+#define PENDING_IN_TASK_STORAGE 0
+#endif
+
 BPF_RINGBUF_OUTPUT(events, RINGBUF_PAGES);
 BPF_PERCPU_ARRAY(lost, u64, 128);              /* per kind (aux kinds 100..102 too) */
+#if PENDING_IN_TASK_STORAGE
+BPF_TASK_STORAGE(pending_args, struct pending);
+#else
 BPF_HASH(pending_args, u32, struct pending, PENDING_MAX);
+#endif
 BPF_HASH(exit_infos, u32, struct exit_info, PENDING_MAX);
 BPF_HASH(followed, u32, u8, FOLLOW_MAX);       /* tgids recorded in follow mode */
 BPF_ARRAY(comm_filter, struct { char c[16]; }, 1);
@@ -161,6 +176,23 @@ static __always_inline int save_args(u32 kind, u16 syscall, s64 a0, s64 a1, s64 
                                      const void *p0, const void *p1) {
     if (skip_current())
         return 0;
+#if PENDING_IN_TASK_STORAGE
+    struct pending *slot = pending_args.task_storage_get(bpf_get_current_task_btf(), 0,
+                                                         BPF_LOCAL_STORAGE_GET_F_CREATE);
+    if (!slot) {
+        count_lost(kind);  /* no memory for the slot */
+        return 0;
+    }
+    slot->a0 = a0;
+    slot->a1 = a1;
+    slot->a2 = a2;
+    slot->a3 = a3;
+    slot->p0 = (u64)p0;
+    slot->p1 = (u64)p1;
+    slot->kind = kind;
+    slot->syscall = syscall;
+    slot->flags = 0;
+#else
     u32 tid = (u32)bpf_get_current_pid_tgid();
     struct pending p = {};
     p.a0 = a0;
@@ -175,13 +207,50 @@ static __always_inline int save_args(u32 kind, u16 syscall, s64 a0, s64 a1, s64 
         count_lost(kind);  /* too many threads inside syscalls at once */
         return 0;
     }
+#endif
     return 1;
 }
 
-/* The current thread's saved arguments (map calls cannot sit inside macros in bcc). */
+/* The current thread's saved arguments, NULL when there are none (map calls cannot sit
+ * inside macros in bcc, hence these helpers). */
 static __always_inline struct pending *peek_pending(void) {
+#if PENDING_IN_TASK_STORAGE
+    struct pending *p = pending_args.task_storage_get(bpf_get_current_task_btf(), 0, 0);
+    return (p && p->kind) ? p : 0;
+#else
     u32 tid = (u32)bpf_get_current_pid_tgid();
     return pending_args.lookup(&tid);
+#endif
+}
+
+static __always_inline void drop_pending(void) {
+#if PENDING_IN_TASK_STORAGE
+    struct pending *p = pending_args.task_storage_get(bpf_get_current_task_btf(), 0, 0);
+    if (p)
+        p->kind = 0;
+#else
+    u32 tid = (u32)bpf_get_current_pid_tgid();
+    pending_args.delete(&tid);
+#endif
+}
+
+/* At sched_process_exec: the arguments saved by the thread that called execve. With task
+ * storage that is the current task (it keeps its task_struct through exec even when it
+ * takes over the leader's pid); the hash map knows it by its thread id before exec. */
+static __always_inline struct pending *exec_pending(u32 old_tid) {
+#if PENDING_IN_TASK_STORAGE
+    return peek_pending();
+#else
+    return pending_args.lookup(&old_tid);
+#endif
+}
+
+static __always_inline void drop_exec_pending(u32 old_tid) {
+#if PENDING_IN_TASK_STORAGE
+    drop_pending();
+#else
+    pending_args.delete(&old_tid);
+#endif
 }
 
 /* Emit a second path as an aux record just before its main event. */
@@ -195,14 +264,13 @@ static __always_inline void emit_path2(const void *ptr, u16 syscall) {
 
 /* Emit the main event for a paired syscall; the pending entry is removed. */
 static __always_inline struct event *finish_args(s64 ret, struct pending **out) {
-    u32 tid = (u32)bpf_get_current_pid_tgid();
-    struct pending *p = pending_args.lookup(&tid);
+    struct pending *p = peek_pending();
     if (!p)
         return 0;
     *out = p;
     struct event *e = begin_event(p->kind, p->syscall);
     if (!e) {
-        pending_args.delete(&tid);
+        drop_pending();
         return 0;
     }
     e->retval = ret;
@@ -212,11 +280,6 @@ static __always_inline struct event *finish_args(s64 ret, struct pending **out) 
     e->a3 = p->a3;
     e->flags |= p->flags;
     return e;
-}
-
-static __always_inline void drop_pending(void) {
-    u32 tid = (u32)bpf_get_current_pid_tgid();
-    pending_args.delete(&tid);
 }
 
 /* A syscall whose main event carries one user path (p0). */

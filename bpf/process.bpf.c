@@ -33,10 +33,9 @@ TRACEPOINT_PROBE(syscalls, sys_exit_vfork) { drop_pending(); return 0; }
 TRACEPOINT_PROBE(sched, sched_process_fork) {
     u64 pt = bpf_get_current_pid_tgid();
     u32 tgid = pt >> 32;
-    u32 tid = (u32)pt;
     u64 flags = 0;
     u16 syscall = 0;
-    struct pending *p = pending_args.lookup(&tid);
+    struct pending *p = peek_pending();
     if (p && p->kind == K_PROCESS_FORK) {
         flags = p->a0;
         syscall = p->syscall;
@@ -107,8 +106,7 @@ static __always_inline int exec_enter(const char *filename, const char *const *a
     u16 flags = 0;
     emit_exec_args(argv, envp, syscall, &flags);
     emit_exec_env(envp, syscall);
-    u32 tid = (u32)bpf_get_current_pid_tgid();
-    struct pending *p = pending_args.lookup(&tid);
+    struct pending *p = peek_pending();
     if (p)
         p->flags = flags;
     return 0;
@@ -125,7 +123,7 @@ TRACEPOINT_PROBE(syscalls, sys_enter_execveat) {
 /* Success: emitted from the new image. a1 = the thread id before exec. */
 TRACEPOINT_PROBE(sched, sched_process_exec) {
     u32 old = args->old_pid;
-    struct pending *p = pending_args.lookup(&old);
+    struct pending *p = exec_pending(old);
     if (!p)
         return 0;  /* filtered out at sys_enter (or exec without a syscall) */
     struct event *e = begin_event(K_PROCESS_EXEC, p->syscall);
@@ -139,7 +137,7 @@ TRACEPOINT_PROBE(sched, sched_process_exec) {
             e->flags |= F_STR_TRUNCATED;
         submit_event(e);
     }
-    pending_args.delete(&old);
+    drop_exec_pending(old);
     return 0;
 }
 

@@ -8,6 +8,7 @@ order and the bulk rows between two of them take the process state of their segm
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tracee_py.capture.wire import F_ARGV_TRUNCATED, F_EXIT_UNKNOWN, F_STR_TRUNCATED
-from tracee_py.enrich.proctable import CONTAINER_FIELDS, ProcessTable, resolve_path
+from tracee_py.enrich.proctable import (
+    CONTAINER_FIELDS,
+    NO_CONTAINER,
+    ProcessTable,
+    ProcInfo,
+    resolve_path,
+)
 from tracee_py.schema import EVENT_SCHEMA, SYSCALLS, AuxRecord, EventKind
 from tracee_py.store.rows import events_from_rows
 
@@ -25,7 +32,11 @@ LIFECYCLE = np.array([K.PROCESS_FORK, K.PROCESS_EXEC, K.PROCESS_EXIT, K.CHDIR], 
 _LABELS = np.array([""] * 128, dtype=object)
 for _k in EventKind:
     _LABELS[int(_k)] = _k.label
+_LABEL_ARRAY = pa.array(_LABELS.tolist(), type=pa.string())
 _SYSCALL_NAMES = pa.array(list(SYSCALLS), type=pa.string())
+# Kind tests are table lookups (``table[kinds]``), not np.isin: kinds are clipped to 255,
+# and everything from 100 up (aux records, garbage) is special.
+_KIND_SLOTS = 256
 _FAMILIES = {1: "unix", 2: "inet", 10: "inet6", 16: "netlink", 17: "packet"}
 
 # Which kinds use which generic argument, for the column-wise decode.
@@ -80,17 +91,56 @@ _UID_SYSCALLS = {"setuid", "setreuid", "setresuid", "setfsuid"}
 _GID_SYSCALLS = {"setgid", "setregid", "setresgid", "setfsgid"}
 
 
+def _kind_table(kinds: Iterable[int]) -> np.ndarray:
+    table = np.zeros(_KIND_SLOTS, dtype=bool)
+    table[[int(k) for k in kinds]] = True
+    return table
+
+
+def _kind_index(kinds: np.ndarray) -> np.ndarray:
+    return np.minimum(kinds, _KIND_SLOTS - 1)
+
+
+_IS_LIFECYCLE = _kind_table(LIFECYCLE.tolist())
+_IS_SPECIAL = _IS_LIFECYCLE | (np.arange(_KIND_SLOTS) >= 100)
+_IS_PATH = _kind_table(_PATH_KINDS)
+_IS_FLAGS_A0 = _kind_table(_FLAGS_A0)
+_IS_MODE_A1 = _kind_table(_MODE_A1)
+_IS_FD_RETVAL = _kind_table(_FD_RETVAL)
+_IS_FD_A3 = _kind_table(_FD_A3)
+_IS_TARGET_A1 = _kind_table(_TARGET_A1)
+_IS_NET = _kind_table(_NET)
+# A prefix this wide holds the NUL of almost every string; only rows without one there are
+# scanned in full (see cstrings).
+_CSTRING_PREFIX = 64
+
+
+def _cstring_lengths(raw: np.ndarray) -> np.ndarray:
+    """Bytes before the first NUL of each row (the row width when there is none)."""
+    width = raw.shape[1]
+    head = raw[:, : min(width, _CSTRING_PREFIX)] == 0
+    found = head.any(axis=1)
+    lengths = np.where(found, head.argmax(axis=1), width).astype(np.int32)
+    if width > _CSTRING_PREFIX and not found.all():
+        rest = np.flatnonzero(~found)
+        tail = raw[rest] == 0
+        lengths[rest] = np.where(tail.any(axis=1), tail.argmax(axis=1), width)
+    return lengths
+
+
 def cstrings(raw: np.ndarray) -> pa.Array:
     """NUL-terminated byte fields (an (n, width) uint8 view) -> Arrow strings."""
     n, width = raw.shape
     if n == 0:
         return pa.array([], type=pa.string())
-    is_nul = raw == 0
-    lengths = np.where(is_nul.any(axis=1), is_nul.argmax(axis=1), width).astype(np.int32)
-    keep = np.arange(width, dtype=np.int32)[None, :] < lengths[:, None]
-    data = raw[keep]
+    lengths = _cstring_lengths(raw)
     offsets = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(lengths, out=offsets[1:])
+    # Gather only the string bytes: row i contributes raw[i, :lengths[i]].
+    total = int(offsets[-1])
+    starts = np.arange(n, dtype=np.int64) * width - offsets[:-1]
+    picks = np.repeat(starts, lengths) + np.arange(total, dtype=np.int64)
+    data = np.ascontiguousarray(raw).reshape(-1)[picks]
     binary = pa.Array.from_buffers(
         pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data.tobytes())]
     )
@@ -124,6 +174,24 @@ def _unix_path(raw: bytes, length: int) -> str:
     return body.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
 
 
+class _ProcessFields:
+    """Process fields of the bulk rows: a short list of distinct entries (process state at
+    one moment) and, per row, the index of its entry. Filled segment by segment, so each row
+    gets the state of its own time; the Arrow columns are then one ``take`` each."""
+
+    def __init__(self, n: int) -> None:
+        self.row_entry = np.zeros(n, dtype=np.int32)  # entry 0: nothing known, all null
+        self.entries: list[tuple[Any, ...]] = [(0, 0, None, None, None, NO_CONTAINER)]
+
+    def add(
+        self, rows: np.ndarray | int, info: ProcInfo, container: tuple[str | None, ...]
+    ) -> None:
+        self.row_entry[rows] = len(self.entries)
+        self.entries.append(
+            (info.process_id, info.ppid, info.parent_process_id, info.exe, info.cwd, container)
+        )
+
+
 class BatchDecoder:
     """Stateful: carries argv and second paths across batch boundaries."""
 
@@ -138,27 +206,20 @@ class BatchDecoder:
     def decode(self, slots: np.ndarray) -> pa.Table:
         ev = slots["ev"]
         kinds = ev["kind"]
+        kind_index = _kind_index(kinds)
         n = len(ev)
         times = ev["ts"].astype(np.int64) + self.boot_wall_ns
         pids = ev["pid"].astype(np.int64)
-        special = np.flatnonzero((kinds >= 100) | np.isin(kinds, LIFECYCLE))
+        special = np.flatnonzero(_IS_SPECIAL[kind_index])
         main = kinds < 100
-        main_idx = np.flatnonzero(main)
-        bulk = main & ~np.isin(kinds, LIFECYCLE)
+        bulk = main & ~_IS_LIFECYCLE[kind_index]
 
-        # Per-row process fields for bulk rows, filled segment by segment.
-        process_id = np.zeros(n, dtype=np.uint64)
-        ppid = np.zeros(n, dtype=np.int64)
-        parent_pid_id = np.zeros(n, dtype=np.uint64)
-        has_parent = np.zeros(n, dtype=bool)
-        exe = np.full(n, None, dtype=object)
-        cwd = np.full(n, None, dtype=object)
-        container = [np.full(n, None, dtype=object) for _ in CONTAINER_FIELDS]
-        path2 = np.full(n, None, dtype=object)
+        procs = _ProcessFields(n)
+        path2: dict[int, str] = {}  # row -> second path
         lifecycle_rows: list[dict[str, Any]] = []
         chdir_paths: dict[int, str | None] = {}
 
-        cgroups = ev["cgroup_id"]
+        cgroups = ev["cgroup_id"].astype(np.int64)
         if self._path2:  # second paths whose event arrived in this batch
             tids = ev["tid"]
             for tid in list(self._path2):
@@ -172,27 +233,37 @@ class BatchDecoder:
             seg = np.flatnonzero(bulk[start:stop]) + start
             if seg.size == 0:
                 return
-            keys = np.stack([pids[seg], cgroups[seg].astype(np.int64)], axis=1)
-            uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-            inverse = inverse.reshape(-1)
-            for j, (pid, cg) in enumerate(uniq.tolist()):
-                rows = seg[inverse == j]
-                info = self.table.get(int(pid), int(times[rows[0]]))
-                c = self.table.container_of(info, int(cg) & 0xFFFF_FFFF_FFFF_FFFF)
-                process_id[rows] = info.process_id
-                ppid[rows] = info.ppid
-                if info.parent_process_id is not None:
-                    parent_pid_id[rows] = info.parent_process_id
-                    has_parent[rows] = True
-                exe[rows] = info.exe
-                cwd[rows] = info.cwd
-                for col, value in zip(container, c, strict=True):
-                    col[rows] = value
+            seg_pids, seg_cgroups = pids[seg], cgroups[seg]
+            if (seg_pids == seg_pids[0]).all() and (seg_cgroups == seg_cgroups[0]).all():
+                groups = [seg]  # one process: the common case under load
+            else:
+                # Groups by (pid, cgroup), in that sort order (the order processes are
+                # looked up in, which decides the order of late snapshot rows).
+                cg_values, cg_rank = np.unique(seg_cgroups, return_inverse=True)
+                key = seg_pids * len(cg_values) + cg_rank.reshape(-1)
+                _, group_of = np.unique(key, return_inverse=True)
+                group_of = group_of.reshape(-1)
+                order = np.argsort(group_of, kind="stable")
+                bounds = np.flatnonzero(np.diff(group_of[order])) + 1
+                groups = [seg[part] for part in np.split(order, bounds)]
+            for rows in groups:
+                first = int(rows[0])
+                info = self.table.get(int(pids[first]), int(times[first]))
+                c = self.table.container_of(info, int(cgroups[first]) & 0xFFFF_FFFF_FFFF_FFFF)
+                procs.add(rows, info, c)
 
+        # Only lifecycle records change process state, so only they end a segment. Exec
+        # arguments (tens per exec) take a short path: they only wait for their exec.
         prev = 0
         for i in special.tolist():
-            fill(prev, i)
-            prev = i + 1
+            kind = int(kinds[i])
+            if kind == AuxRecord.EXEC_ARG:
+                e = ev[i]
+                self._argv.setdefault(int(e["tid"]), {})[int(e["a0"])] = _str_of(e)
+                continue
+            if kind < 100:
+                fill(prev, i)
+                prev = i + 1
             try:
                 row = self._special(ev[i], int(times[i]), i, kinds, ev, path2, chdir_paths)
             except (ValueError, KeyError, UnicodeError):
@@ -203,39 +274,24 @@ class BatchDecoder:
             if int(kinds[i]) == K.CHDIR:
                 # chdir rows are bulk-shaped: take the state after the call.
                 info = self.table.get(int(pids[i]), int(times[i]))
-                process_id[i], ppid[i] = info.process_id, info.ppid
-                if info.parent_process_id is not None:
-                    parent_pid_id[i], has_parent[i] = info.parent_process_id, True
-                exe[i], cwd[i] = info.exe, info.cwd
-                for col, value in zip(container, info.container, strict=True):
-                    col[i] = value
+                procs.add(i, info, info.container)
         fill(prev, n)
 
         bulk_idx = np.flatnonzero(bulk | (kinds == K.CHDIR))
+        if bulk_idx.size > 1:
+            # Put the bulk rows in time order now (a stable sort, like the final one), so
+            # that a batch without lifecycle rows needs no reordering of Arrow columns.
+            bulk_times = times[bulk_idx]
+            if (bulk_times[1:] < bulk_times[:-1]).any():
+                bulk_idx = bulk_idx[np.argsort(bulk_times, kind="stable")]
         tables = []
         if bulk_idx.size:
-            tables.append(
-                self._bulk_table(
-                    ev[bulk_idx],
-                    times[bulk_idx],
-                    process_id[bulk_idx],
-                    ppid[bulk_idx],
-                    np.where(has_parent[bulk_idx], parent_pid_id[bulk_idx], 0),
-                    has_parent[bulk_idx],
-                    exe[bulk_idx],
-                    cwd[bulk_idx],
-                    [c[bulk_idx] for c in container],
-                    path2[bulk_idx],
-                    [chdir_paths.get(int(i)) for i in bulk_idx] if chdir_paths else None,
-                )
-            )
+            tables.append(self._bulk_table(ev, bulk_idx, times, procs, path2, chdir_paths))
         extra = lifecycle_rows + self.table.late_rows
         self.table.late_rows = []
-        if extra:
-            tables.append(events_from_rows(extra))
-        del main_idx
-        if not tables:
-            return EVENT_SCHEMA.empty_table()
+        if not extra:
+            return tables[0] if tables else EVENT_SCHEMA.empty_table()
+        tables.append(events_from_rows(extra))
         out = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
         return out.sort_by([("time", "ascending")])
 
@@ -248,7 +304,7 @@ class BatchDecoder:
         index: int,
         kinds: np.ndarray,
         ev: np.ndarray,
-        path2: np.ndarray,
+        path2: dict[int, str],
         chdir_paths: dict[int, str | None],
     ) -> dict[str, Any] | None:
         kind = int(e["kind"])
@@ -337,29 +393,26 @@ class BatchDecoder:
     def _bulk_table(
         self,
         ev: np.ndarray,
+        rows: np.ndarray,
         times: np.ndarray,
-        process_id: np.ndarray,
-        ppid: np.ndarray,
-        parent_process_id: np.ndarray,
-        has_parent: np.ndarray,
-        exe: np.ndarray,
-        cwd: np.ndarray,
-        container: list[np.ndarray],
-        path2_raw: np.ndarray,
-        chdir_paths: list[str | None] | None,
+        procs: _ProcessFields,
+        path2: dict[int, str],
+        chdir_paths: dict[int, str | None],
     ) -> pa.Table:
-        n = len(ev)
-        kinds = ev["kind"]
-        a0, a1, a2, a3 = ev["a0"], ev["a1"], ev["a2"], ev["a3"]
-        retval = ev["retval"]
-        syscall_nums = ev["syscall"].astype(np.int32)
+        """The rows ``rows`` of the batch ``ev`` (in that order) as an event table."""
+        n = len(rows)
+        kinds = ev["kind"][rows]
+        k = _kind_index(kinds)
+        a0, a1, a2, a3 = (ev[name][rows] for name in ("a0", "a1", "a2", "a3"))
+        retval = ev["retval"][rows]
+        syscall_nums = ev["syscall"][rows].astype(np.int32)
+        entry = procs.row_entry[rows]
+        entries = procs.entries
+        entry_cwd = [e[4] for e in entries]
 
-        def isin(ks: list[EventKind]) -> np.ndarray:
-            return np.isin(kinds, np.array([int(k) for k in ks], dtype=np.uint32))
-
-        str_u8 = np.ascontiguousarray(ev["str"]).view(np.uint8).reshape(n, -1)
+        str_u8 = np.ascontiguousarray(ev["str"][rows]).view(np.uint8).reshape(n, -1)
         raw_paths = cstrings(str_u8)
-        path_kinds = isin(_PATH_KINDS)
+        path_kinds = _IS_PATH[k]
         # Relative paths: made absolute with the process cwd where the dir fd is AT_FDCWD.
         paths: pa.Array = raw_paths
         needs = path_kinds & (a2 == AT_FDCWD)
@@ -367,54 +420,70 @@ class BatchDecoder:
             rel = ~np.asarray(pc.starts_with(raw_paths, "/").fill_null(True))
             fix = np.flatnonzero(needs & rel & (np.asarray(pc.utf8_length(raw_paths)) > 0))
             if fix.size:
-                values = raw_paths.to_pylist()
-                for i in fix.tolist():
-                    values[i] = resolve_path(values[i], cwd[i])
-                paths = pa.array(values, type=pa.string())
+                relative = pc.take(raw_paths, pa.array(fix)).to_pylist()
+                resolved = [
+                    resolve_path(p, entry_cwd[e])
+                    for p, e in zip(relative, entry[fix].tolist(), strict=True)
+                ]
+                paths = _replace(raw_paths, fix, resolved)
         memfd = kinds == K.MEMFD_CREATE
-        net = isin(_NET)
+        net = _IS_NET[k]
         fam = np.where(net, a0, 0)
         extra: dict[int, str | None] = {}
         if memfd.any():
             for i in np.flatnonzero(memfd).tolist():
                 extra[i] = "memfd:" + (paths[i].as_py() or "")
         chdir_mask = kinds == K.CHDIR
-        if chdir_paths is not None and chdir_mask.any():
+        if chdir_paths and chdir_mask.any():
             for i in np.flatnonzero(chdir_mask).tolist():
-                extra[i] = chdir_paths[i]
-        addr = np.full(n, None, dtype=object)
+                extra[i] = chdir_paths.get(int(rows[i]))
+        addr: list[str | None] = [None] * n if net.any() else []
         for i in np.flatnonzero(net).tolist():
             family = int(fam[i])
             if family == 1:
                 extra[i] = _unix_path(bytes(str_u8[i]), int(a2[i]))
             else:
                 extra[i] = None
-                addr[i] = _format_addr(family, ev["addr"][i])
+                addr[i] = _format_addr(family, ev["addr"][rows[i]])
         path_mask = path_kinds | memfd | chdir_mask | net
         if extra:
-            values = paths.to_pylist()
-            for i, v in extra.items():
-                values[i] = v
-            paths = pa.array(values, type=pa.string())
+            at = np.fromiter(extra.keys(), dtype=np.int64, count=len(extra))
+            paths = _replace(paths, at, list(extra.values()))
         paths = pc.if_else(pa.array(path_mask), paths, pa.nulls(n, pa.string()))
 
         # path2: rename new names and hard-link targets are relative to their dir fd (a3).
-        p2 = path2_raw.copy()
-        for i in np.flatnonzero(p2 != None).tolist():  # noqa: E711
-            sc = SYSCALLS[int(syscall_nums[i])]
-            if sc in ("rename", "renameat", "renameat2", "link", "linkat") and a3[i] == AT_FDCWD:
-                p2[i] = resolve_path(p2[i], cwd[i])
+        p2: pa.Array = pa.nulls(n, pa.string())
+        if path2:
+            position = np.full(len(ev), -1, dtype=np.int64)
+            position[rows] = np.arange(n)
+            p2_values: list[str | None] = [None] * n
+            for row, value in path2.items():
+                i = int(position[row])
+                if i < 0:
+                    continue  # its event is not a bulk row
+                sc = SYSCALLS[int(syscall_nums[i])]
+                if (
+                    sc in ("rename", "renameat", "renameat2", "link", "linkat")
+                    and a3[i] == AT_FDCWD
+                ):
+                    value = resolve_path(value, entry_cwd[entry[i]])  # type: ignore[assignment]
+                p2_values[i] = value
+            p2 = pa.array(p2_values, type=pa.string())
 
         syscall_names = pc.take(_SYSCALL_NAMES, pa.array(syscall_nums, mask=syscall_nums == 0))
-        family_col = np.full(n, None, dtype=object)
+        family_col: list[str | None] = [None] * n if net.any() else []
         for i in np.flatnonzero(net & (fam != 0)).tolist():
             family_col[i] = _FAMILIES.get(int(fam[i]), f"af_{int(fam[i])}")
 
         def masked(values: np.ndarray, mask: np.ndarray, typ: pa.DataType) -> pa.Array:
             return pa.array(values, type=typ, mask=~mask)
 
-        fd_vals = np.where(isin(_FD_RETVAL), retval, a3)
-        fd_mask = (isin(_FD_RETVAL) & (retval >= 0)) | (isin(_FD_A3) & (a3 >= 0))
+        def optional_strings(values: list[str | None]) -> pa.Array:
+            return pa.array(values, type=pa.string()) if values else pa.nulls(n, pa.string())
+
+        fd_retval = _IS_FD_RETVAL[k]
+        fd_vals = np.where(fd_retval, retval, a3)
+        fd_mask = (fd_retval & (retval >= 0)) | (_IS_FD_A3[k] & (a3 >= 0))
         cred = kinds == K.CRED_CHANGE
         chown = kinds == K.FILE_CHOWN
         names = [SYSCALLS[int(s)] for s in np.unique(syscall_nums).tolist()]
@@ -422,56 +491,75 @@ class BatchDecoder:
         gid_sc = np.isin(syscall_nums, [SYSCALLS.index(s) for s in _GID_SYSCALLS if s in names])
         new_uid_mask = ((cred & uid_sc) | chown) & (a0 >= 0)
         new_gid_mask = ((cred & gid_sc) | chown) & (a1 >= 0)
-        new_gid_vals = np.where(chown, a1, a1)
         kill = kinds == K.KILL
-        flags_mask = isin(_FLAGS_A0) & ~cred
-        flags_vals = a0
-        mode_mask = isin(_MODE_A1)
+        flags_mask = _IS_FLAGS_A0[k] & ~cred
+        mode_mask = _IS_MODE_A1[k]
         port_mask = net & np.isin(fam, [2, 10])
-        label_idx = pa.array(kinds.astype(np.int64))
-        event_labels = pc.take(pa.array(_LABELS.tolist(), type=pa.string()), label_idx)
-        comm = cstrings(np.ascontiguousarray(ev["comm"]).view(np.uint8).reshape(n, -1))
-        flags = ev["flags"]
+        event_labels = pc.take(_LABEL_ARRAY, pa.array(kinds.astype(np.int64)))
+        comm = cstrings(np.ascontiguousarray(ev["comm"][rows]).view(np.uint8).reshape(n, -1))
+        flags = ev["flags"][rows]
+
+        entry_arr = pa.array(entry)
+
+        def entry_strings(values: list[str | None]) -> pa.Array:
+            if all(v is None for v in values):
+                return pa.nulls(n, pa.string())
+            return pa.array(values, type=pa.string()).take(entry_arr)
+
+        parents = [e[2] for e in entries]
+        has_parent = np.array([p is not None for p in parents], dtype=bool)[entry]
+        parent_ids = np.array([p or 0 for p in parents], dtype=np.uint64)[entry]
+        process_ids = np.array([e[0] for e in entries], dtype=np.uint64)[entry]
+        ppids = np.array([e[1] for e in entries], dtype=np.int64)[entry]
+        node = pa.scalar(self.table.node, type=pa.string())
+        boot_id = pa.scalar(self.table.boot_id, type=pa.string())
 
         columns: dict[str, pa.Array] = {
-            "time": pa.array(times, type=pa.int64()).cast(pa.timestamp("ns", tz="UTC")),
-            "node": pa.array([self.table.node] * n, type=pa.string()),
-            "boot_id": pa.array([self.table.boot_id] * n, type=pa.string()),
+            "time": pa.array(times[rows], type=pa.int64()).cast(pa.timestamp("ns", tz="UTC")),
+            "node": pa.repeat(node, n),
+            "boot_id": pa.repeat(boot_id, n),
             "event": event_labels,
             "syscall": syscall_names,
             "retval": pa.array(retval, type=pa.int64()),
-            "pid": pa.array(ev["pid"].astype(np.int32)),
-            "tid": pa.array(ev["tid"].astype(np.int32)),
-            "ppid": pa.array(ppid.astype(np.int32)),
-            "process_id": pa.array(process_id, type=pa.uint64()),
-            "parent_process_id": masked(
-                parent_process_id.astype(np.uint64), has_parent, pa.uint64()
-            ),
-            "uid": pa.array(ev["uid"].astype(np.int32)),
-            "gid": pa.array(ev["gid"].astype(np.int32)),
+            "pid": pa.array(ev["pid"][rows].astype(np.int32)),
+            "tid": pa.array(ev["tid"][rows].astype(np.int32)),
+            "ppid": pa.array(ppids.astype(np.int32)),
+            "process_id": pa.array(process_ids, type=pa.uint64()),
+            "parent_process_id": masked(parent_ids, has_parent, pa.uint64()),
+            "uid": pa.array(ev["uid"][rows].astype(np.int32)),
+            "gid": pa.array(ev["gid"][rows].astype(np.int32)),
             "comm": comm,
-            "exe": pa.array(exe, type=pa.string()),
-            "cwd": pa.array(cwd, type=pa.string()),
-            "cgroup_id": pa.array(ev["cgroup_id"], type=pa.uint64()),
+            "exe": entry_strings([e[3] for e in entries]),
+            "cwd": entry_strings(entry_cwd),
+            "cgroup_id": pa.array(ev["cgroup_id"][rows], type=pa.uint64()),
             "path": paths,
-            "path2": pa.array(p2, type=pa.string()),
-            "flags": masked(flags_vals, flags_mask, pa.int64()),
+            "path2": p2,
+            "flags": masked(a0, flags_mask, pa.int64()),
             "mode": masked(a1.astype(np.int32), mode_mask, pa.int32()),
             "fd": masked(fd_vals.astype(np.int32), fd_mask, pa.int32()),
-            "family": pa.array(family_col, type=pa.string()),
-            "addr": pa.array(addr, type=pa.string()),
+            "family": optional_strings(family_col),
+            "addr": optional_strings(addr),
             "port": masked(a1.astype(np.int32), port_mask, pa.int32()),
-            "target_pid": masked(a1.astype(np.int32), isin(_TARGET_A1), pa.int32()),
+            "target_pid": masked(a1.astype(np.int32), _IS_TARGET_A1[k], pa.int32()),
             "signal": masked(a0.astype(np.int32), kill, pa.int32()),
             "new_uid": masked(a0.astype(np.int32), new_uid_mask, pa.int32()),
-            "new_gid": masked(new_gid_vals.astype(np.int32), new_gid_mask, pa.int32()),
+            "new_gid": masked(a1.astype(np.int32), new_gid_mask, pa.int32()),
             "length": masked(a0, kinds == K.FILE_TRUNCATE, pa.int64()),
             "truncated": pa.array((flags & F_STR_TRUNCATED) != 0),
         }
-        for name, col in zip(CONTAINER_FIELDS, container, strict=True):
-            columns[name] = pa.array(col, type=pa.string())
+        for j, name in enumerate(CONTAINER_FIELDS):
+            columns[name] = entry_strings([e[5][j] for e in entries])
         arrays = []
         for f in EVENT_SCHEMA:
             col = columns.get(f.name)
             arrays.append(col if col is not None else pa.nulls(n, f.type))
         return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)
+
+
+def _replace(values: pa.Array, at: np.ndarray, replacements: list[str | None]) -> pa.Array:
+    """``values`` with the rows ``at`` (in that order) set to ``replacements``."""
+    order = np.argsort(at, kind="stable")
+    mask = np.zeros(len(values), dtype=bool)
+    mask[at] = True
+    ordered = [replacements[i] for i in order.tolist()]
+    return pc.replace_with_mask(values, pa.array(mask), pa.array(ordered, type=pa.string()))

@@ -1,13 +1,17 @@
 """The recorder: probes -> ring buffer -> decoder -> process table -> Parquet writer.
 
-Three threads: the caller's (control: command, signals, status), the drain thread (reads
-the ring buffer in batches and decodes them) and the writer thread (Parquet and zstd, which
-release the GIL), so the drain never waits on the disk.
+Four threads: the caller's (control: command, signals, status); the drain thread, which
+only copies records out of the ring buffer (cheap, so the ring is emptied on time even
+when the node's processes take every core); the decode thread, which turns the copied
+records into Arrow tables in batches of a useful size; and the writer thread (Parquet and
+zstd, which release the GIL). The drain never waits on the decoder or the disk: during a
+burst the copied records wait in a bounded backlog instead of the kernel dropping them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import queue
 import shutil
@@ -16,18 +20,20 @@ import socket
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from tracee_py.capture.decode import BatchDecoder
 from tracee_py.capture.loader import LoadedProgram, check_environment, lost_by_label
 from tracee_py.capture.ringbuf import RingBufferReader
 from tracee_py.capture.settings import CaptureSettings
+from tracee_py.capture.wire import SLOT_SIZE
 from tracee_py.enrich.hashing import ExeHasher
 from tracee_py.enrich.procfs import boot_id as read_boot_id
 from tracee_py.enrich.proctable import ContainerLookup, ProcessTable
@@ -38,6 +44,17 @@ from tracee_py.store.writer import ClosedFile, EventWriter, StatsWriter, WriterS
 
 DRAIN_INTERVAL_S = 0.02
 MAX_QUEUED_BATCHES = 64
+# Raw records waiting for the decoder, at most. Only a burst fills it (1M events take about
+# 360 MB); when it is full the drain stops and the kernel counts what it drops as lost.
+BACKLOG_MAX_BYTES = 512 << 20
+DECODE_MIN_RECORDS = 4096  # decode once this many records wait ...
+DECODE_MAX_WAIT_S = 0.25  # ... or they have waited this long
+DECODE_MAX_RECORDS = 1 << 16  # and at most this many at a time
+# Nice levels the pipeline threads (drain, decode, writer) run above normal. During a
+# syscall storm the processes causing it take every core; unless the recorder gets the CPU
+# first, the kernel ring overflows and events are lost (auditd boosts itself for the same
+# reason). Its CPU use is small and proportional to the event rate.
+PRIORITY_BOOST = 10
 
 
 @dataclass
@@ -54,6 +71,7 @@ class RecordOptions:
     max_age_seconds: float | None = None
     containers: ContainerLookup | None = None
     on_started: Callable[[LoadedProgram], None] | None = None
+    priority_boost: int = PRIORITY_BOOST
 
 
 @dataclass
@@ -87,6 +105,7 @@ class Recorder:
         self.run_id = uuid.uuid4().hex[:12]
         self._stop = threading.Event()
         self._queue: queue.Queue[pa.Table | None] = queue.Queue(MAX_QUEUED_BATCHES)
+        self._backlog = RecordBacklog(BACKLOG_MAX_BYTES)
         self._error: BaseException | None = None
         self._events = 0
         self._kinds: Counter[str] = Counter()
@@ -137,6 +156,7 @@ class Recorder:
             opts.ready_file.unlink(missing_ok=True)  # a stale one from an earlier run
         self._writer = writer
         program = LoadedProgram(settings)
+        _release_compiler_memory()
         self.program = program
         reader = RingBufferReader(program.ring_fd, program.ring_size)
         decoder = BatchDecoder(table, boot_wall_ns)
@@ -160,10 +180,14 @@ class Recorder:
             self._queue.put(events_from_rows(rows))
             self._count(rows)
             drain = threading.Thread(
-                target=self._drain_loop, args=(reader, decoder), name="drain", daemon=True
+                target=self._drain_loop, args=(reader,), name="drain", daemon=True
+            )
+            decode = threading.Thread(
+                target=self._decode_loop, args=(decoder,), name="decode", daemon=True
             )
             write = threading.Thread(target=self._write_loop, name="writer", daemon=True)
             drain.start()
+            decode.start()
             write.start()
             if opts.on_started:
                 opts.on_started(program)
@@ -187,6 +211,7 @@ class Recorder:
             time.sleep(0.05)
             self._stop.set()
             drain.join()
+            decode.join()
             self._queue.put(None)
             write.join()
         finally:
@@ -221,29 +246,44 @@ class Recorder:
 
     # -- threads ---------------------------------------------------------------------------
 
-    def _drain_loop(self, reader: RingBufferReader, decoder: BatchDecoder) -> None:
+    def _drain_loop(self, reader: RingBufferReader) -> None:
+        _boost_priority(self.options.priority_boost)
         try:
             # On stop, everything the kernel produced up to that moment is still read; what
             # comes after (a node under load never goes quiet) is left in the ring.
             final_position: int | None = None
-            while True:
+            while self._error is None:
                 if final_position is None and self._stop.is_set():
                     final_position = reader.producer_position()
-                batch = reader.read_batch()
-                if len(batch):
-                    table = decoder.decode(batch)
-                    self._queue.put(table)
-                    self._count_table(table)
+                copied = 0
+                if not self._backlog.full():
+                    batch = reader.read_batch()
+                    copied = len(batch)
+                    if copied:
+                        self._backlog.put(batch)
                 if final_position is not None and reader.consumer_position() >= final_position:
                     return
-                if len(batch) > 4096:
-                    continue  # more is likely waiting: no sleep
-                time.sleep(DRAIN_INTERVAL_S)
+                if copied < reader.size // SLOT_SIZE // 2:
+                    time.sleep(DRAIN_INTERVAL_S)  # else the ring was filling: read again now
         except BaseException as exc:  # surfaced by run()
             self._error = exc
             self._stop.set()
+        finally:
+            self._backlog.close()
+
+    def _decode_loop(self, decoder: BatchDecoder) -> None:
+        _boost_priority(self.options.priority_boost)
+        try:
+            while (batch := self._backlog.take()) is not None:
+                table = decoder.decode(batch)
+                self._queue.put(table)
+                self._count_table(table)
+        except BaseException as exc:  # surfaced by run()
+            self._error = exc  # the drain thread stops on it too
+            self._stop.set()
 
     def _write_loop(self) -> None:
+        _boost_priority(self.options.priority_boost)
         writer = self._writer
         last_tick = time.monotonic()
         while True:
@@ -427,6 +467,96 @@ class Recorder:
             raise StoreError(f"cannot create data directory {data}: {exc.strerror}") from exc
         if not os.access(data, os.W_OK | os.X_OK):
             raise StoreError(f"data directory {data} is not writable")
+
+
+def _boost_priority(boost: int) -> None:
+    """Lower the calling thread's nice value by ``boost`` (best effort: it needs root or
+    CAP_SYS_NICE). Only the pipeline threads: the command the recorder starts is forked by
+    the main thread and keeps the normal priority."""
+    if boost <= 0:
+        return
+    tid = threading.get_native_id()
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, tid, max(-20, os.getpriority(os.PRIO_PROCESS, tid) - boost))
+
+
+_MADV_PAGEOUT = 21
+_COMPILER_LIBRARIES = ("libLLVM", "libclang")
+
+
+def _release_compiler_memory() -> None:
+    """bcc compiles with clang/LLVM inside this process, once, at start. Give back what that
+    left resident: the heap it freed (glibc keeps it) and the pages of the LLVM and clang
+    libraries (about 90 MB together; clean file pages, read back from the page cache if
+    bcc ever runs that code again)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.malloc_trim(0)
+        libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                fields = line.split()
+                if len(fields) < 6 or not any(lib in fields[5] for lib in _COMPILER_LIBRARIES):
+                    continue
+                lo, hi = (int(x, 16) for x in fields[0].split("-"))
+                libc.madvise(lo, hi - lo, _MADV_PAGEOUT)  # best effort: errors are ignored
+    except (OSError, AttributeError):
+        pass  # not glibc, or no /proc: nothing released, nothing broken
+
+
+class RecordBacklog:
+    """Batches of raw records copied out of the ring buffer, waiting for the decoder.
+
+    ``take`` hands them over in decoder-sized pieces: once enough records wait (fewer,
+    larger batches cost less to decode) or the oldest has waited long enough.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._batches: deque[np.ndarray] = deque()
+        self._records = 0
+        self._bytes = 0
+        self._closed = False
+        self._cond = threading.Condition()
+
+    def full(self) -> bool:
+        return self._bytes >= self.max_bytes
+
+    def put(self, batch: np.ndarray) -> None:
+        with self._cond:
+            self._batches.append(batch)
+            self._records += len(batch)
+            self._bytes += batch.nbytes
+            if self._records >= DECODE_MIN_RECORDS:
+                self._cond.notify()
+
+    def close(self) -> None:
+        """No more batches will come; ``take`` returns None once the rest is taken."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+
+    def take(self) -> np.ndarray | None:
+        with self._cond:
+            deadline = time.monotonic() + DECODE_MAX_WAIT_S
+            while not self._closed and self._records < DECODE_MIN_RECORDS:
+                left = deadline - time.monotonic()
+                if left <= 0 and self._records:
+                    break
+                self._cond.wait(left if left > 0 else DECODE_MAX_WAIT_S)
+            if not self._batches:
+                return None  # closed and empty
+            parts, n = [], 0
+            while self._batches and n < DECODE_MAX_RECORDS:
+                part = self._batches.popleft()
+                if n + len(part) > DECODE_MAX_RECORDS:
+                    part, rest = part[: DECODE_MAX_RECORDS - n], part[DECODE_MAX_RECORDS - n :]
+                    self._batches.appendleft(rest)
+                parts.append(part)
+                n += len(part)
+            self._records -= n
+            self._bytes -= sum(p.nbytes for p in parts)
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
 
 class PausedChild:

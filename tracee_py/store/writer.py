@@ -60,7 +60,7 @@ _DICT_COLUMNS = [
 class WriterSettings:
     rotate_seconds: float = 60.0  # close a file after this long
     rotate_bytes: int = 64 << 20  # or once it is this big
-    row_group_rows: int = 256 * 1024  # rows buffered before a row group is written
+    row_group_rows: int = 64 * 1024  # rows buffered before a row group is written
     compression: str = "zstd"
     compression_level: int = 3
 
@@ -124,6 +124,9 @@ class _OpenFile:
         return os.stat(self.final).st_size
 
     def abandon(self) -> None:
+        # Its footer can never be written now: stop pyarrow's __del__ from trying (it would
+        # print a traceback on stderr when the writer is garbage-collected).
+        self._writer.is_open = False
         with contextlib.suppress(OSError):
             self._sink.close()
         with contextlib.suppress(OSError):
@@ -179,7 +182,7 @@ class EventWriter:
         if not self._pending:
             self._maybe_rotate_on_time()
             return
-        table = pa.concat_tables(self._pending).combine_chunks()
+        table = pa.concat_tables(self._pending)  # chunked: Parquet writes it as it is
         self._pending.clear()
         self._pending_rows = 0
         try:
