@@ -54,7 +54,7 @@ DECODE_MAX_RECORDS = 1 << 16  # and at most this many at a time
 # syscall storm the processes causing it take every core; unless the recorder gets the CPU
 # first, the kernel ring overflows and events are lost (auditd boosts itself for the same
 # reason). Its CPU use is small and proportional to the event rate.
-PRIORITY_BOOST = 0
+PRIORITY_BOOST = 10
 
 
 @dataclass
