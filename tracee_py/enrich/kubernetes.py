@@ -158,12 +158,15 @@ class PodIndex:
         Without either there is nothing to ask and no error. A ``KUBECONFIG`` that cannot be
         loaded is a user mistake and raises :class:`UsageError`.
         """
+        token = SERVICE_ACCOUNT_DIR / "token"
+        in_cluster = bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and token.is_file()
+        if not in_cluster and not os.environ.get("KUBECONFIG"):
+            return None  # and the client (about 20 MB resident) is never imported
         from kubernetes import client, config
         from kubernetes.config.incluster_config import InClusterConfigLoader
 
         configuration = client.Configuration()
-        token = SERVICE_ACCOUNT_DIR / "token"
-        if os.environ.get("KUBERNETES_SERVICE_HOST") and token.is_file():
+        if in_cluster:
             try:
                 # Bound service account tokens expire; the loader re-reads the file.
                 InClusterConfigLoader(
@@ -173,14 +176,12 @@ class PodIndex:
                 ).load_and_set(configuration)
             except config.ConfigException as exc:
                 raise UsageError(f"in-cluster Kubernetes config: {exc}") from exc
-        elif os.environ.get("KUBECONFIG"):
+        else:
             path = os.environ["KUBECONFIG"]
             try:
                 config.load_kube_config(config_file=path, client_configuration=configuration)
             except (config.ConfigException, OSError, ValueError) as exc:
                 raise UsageError(f"KUBECONFIG {path}: {exc}") from exc
-        else:
-            return None
         return cls(node_name, api_client=client.ApiClient(configuration), **options)
 
     # -- public --------------------------------------------------------------------------
