@@ -295,3 +295,31 @@ def test_status_line_shows_rate_lost_files_and_size() -> None:
         )
     ).plain
     assert line == "●   12.5s  123,456 events  9,876/s  lost 7  files 3  5.0 MiB"
+
+
+def test_summary_counts_each_kind_as_written(tmp_path: Path) -> None:
+    """The closing summary's rows per event kind are exactly the rows in Parquet."""
+    data = tmp_path / "data"
+    script = f"for i in 1 2 3 4 5 6 7; do cat /etc/hostname > /dev/null; done; touch {tmp_path}/t"
+    result = run_tracee(
+        "record",
+        "--data",
+        str(data),
+        "--",
+        "/bin/sh",
+        "-c",
+        script,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stderr
+    r = Recording(data=data, work=tmp_path, facts={}, result=result)
+    written = dict(r.sql("SELECT event, count(*) FROM events GROUP BY event"))
+    assert written["process_exec"] == 9  # the shell, seven cats and touch
+    summary: dict[str, int] = {}
+    for line in result.stderr.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] in written:
+            summary[parts[0]] = int(parts[1].replace(",", ""))
+    assert summary == written
+    total = sum(written.values())
+    assert f"{total:,} events in " in result.stderr

@@ -8,6 +8,7 @@ order and the bulk rows between two of them take the process state of their segm
 from __future__ import annotations
 
 import ipaddress
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -202,6 +203,7 @@ class BatchDecoder:
         self._env: dict[int, list[str]] = {}
         self._path2: dict[int, str] = {}
         self.decode_errors = 0
+        self.last_counts: Counter[str] = Counter()  # rows per event kind of the last table
 
     def decode(self, slots: np.ndarray) -> pa.Table:
         ev = slots["ev"]
@@ -289,6 +291,9 @@ class BatchDecoder:
             tables.append(self._bulk_table(ev, bulk_idx, times, procs, path2, chdir_paths))
         extra = lifecycle_rows + self.table.late_rows
         self.table.late_rows = []
+        counts = np.bincount(kind_index[bulk_idx], minlength=_KIND_SLOTS)
+        self.last_counts = Counter({_LABELS[k]: int(counts[k]) for k in np.flatnonzero(counts)})
+        self.last_counts.update(row["event"] for row in extra)
         if not extra:
             return tables[0] if tables else EVENT_SCHEMA.empty_table()
         tables.append(events_from_rows(extra))
