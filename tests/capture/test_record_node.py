@@ -323,3 +323,45 @@ def test_summary_counts_each_kind_as_written(tmp_path: Path) -> None:
     assert summary == written
     total = sum(written.values())
     assert f"{total:,} events in " in result.stderr
+
+
+def _thread_nice_values(pid: int) -> list[int]:
+    values = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        values.append(int(fields[16]))  # field 19 of stat: nice
+    return sorted(values)
+
+
+def test_pipeline_threads_are_boosted_unless_told_not_to(tmp_path: Path) -> None:
+    seen = {}
+    for flag in ("--boost", "--no-boost"):
+        ready = tmp_path / f"ready{flag}"
+        rec = subprocess.Popen(
+            [
+                *TRACEE,
+                "record",
+                flag,
+                "--data",
+                str(tmp_path / flag),
+                "-q",
+                "--ready-file",
+                str(ready),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            _wait_for(ready)
+            time.sleep(0.5)  # the threads set their priority as they start
+            seen[flag] = _thread_nice_values(rec.pid)
+        finally:
+            rec.send_signal(signal.SIGINT)
+            _out, err = rec.communicate(timeout=120)
+        assert rec.returncode == 0, err
+    # Drain, decode and writer at nice -10; the main thread (which starts any recorded
+    # command) and Python's own threads stay at 0.
+    assert seen["--boost"].count(-10) == 3
+    assert set(seen["--boost"]) == {-10, 0}
+    assert set(seen["--no-boost"]) == {0}
