@@ -17,6 +17,7 @@ import queue
 import shutil
 import signal
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -55,6 +56,11 @@ DECODE_MAX_RECORDS = 1 << 16  # and at most this many at a time
 # first, the kernel ring overflows and events are lost (auditd boosts itself for the same
 # reason). Its CPU use is small and proportional to the event rate.
 PRIORITY_BOOST = 10
+# How long a thread may hold the GIL while another waits (Python's default is 5 ms). The
+# decode thread runs long stretches of Python; at 5 ms the drain thread waited so long for
+# its turn during a 1M-event burst that a 32 MiB ring overflowed (2.5% lost); at 1 ms a
+# 16 MiB ring kept every event (benchmarks/README.md, "Capture").
+GIL_SWITCH_INTERVAL_S = 0.001
 
 
 @dataclass
@@ -160,6 +166,8 @@ class Recorder:
         # less in steady state, half the peak after a burst, and decodes faster
         # (benchmarks/README.md, "Capture").
         pa.set_memory_pool(pa.system_memory_pool())
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         program = LoadedProgram(settings)
         _release_compiler_memory()
         self.program = program
@@ -233,6 +241,7 @@ class Recorder:
                 opts.containers.close()
             if opts.ready_file is not None:
                 opts.ready_file.unlink(missing_ok=True)
+            sys.setswitchinterval(switch_interval)
         self._update_status(started, None, on_status)
         if isinstance(self._error, StoreError):
             raise self._error

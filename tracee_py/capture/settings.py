@@ -27,6 +27,9 @@ OPTIONAL_SYSCALLS = ("fchmodat2", "init_module", "finit_module", "delete_module"
 LIFECYCLE = frozenset({EventKind.PROCESS_FORK, EventKind.PROCESS_EXEC, EventKind.PROCESS_EXIT})
 MIN_RINGBUF_MB = 1
 MAX_RINGBUF_MB = 1024
+# 32 MiB holds about 89k records: a 1M-event burst on 2 cores loses nothing even at 16 MiB
+# (benchmarks/README.md). The whole ring counts in the recorder's resident memory.
+DEFAULT_RINGBUF_MB = 32
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class CaptureSettings:
     cgroup_id: int | None = None
     comm: str | None = None
     follow: bool = False
-    ringbuf_mb: int = 64
+    ringbuf_mb: int = DEFAULT_RINGBUF_MB
     pending_max: int = 16384
     follow_max: int = 65536
 

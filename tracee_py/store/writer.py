@@ -60,7 +60,7 @@ _DICT_COLUMNS = [
 class WriterSettings:
     rotate_seconds: float = 60.0  # close a file after this long
     rotate_bytes: int = 64 << 20  # or once it is this big
-    row_group_rows: int = 64 * 1024  # rows buffered before a row group is written
+    row_group_rows: int = 32 * 1024  # rows buffered before a row group is written
     compression: str = "zstd"
     compression_level: int = 3
 
