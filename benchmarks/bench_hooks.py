@@ -1,0 +1,123 @@
+"""What the kernel's hooks cost before any program does work: the floor under bench_capture.
+
+Attaches *empty* BPF programs (bcc, each in a fresh process) and measures the open/close
+loop of ``openloop.c`` with each, against the same loop with nothing attached, in one run:
+
+``syscalls_pair``
+    ``syscalls:sys_enter_openat`` + ``syscalls:sys_exit_openat``: the hooks tracee-py's
+    recorder uses for a paired syscall.
+``syscalls_exit``
+    ``syscalls:sys_exit_openat`` alone.
+``raw_pair``
+    raw tracepoints ``sys_enter`` + ``sys_exit``: every syscall of every process on the
+    node runs both programs (close too), which then pick the syscalls they care about.
+``raw_exit``
+    raw tracepoint ``sys_exit`` alone.
+
+The figure is opens per CPU-second of the loop (its own user + system time), so another
+process on the machine cannot make a variant look slower. Run as root from the repository
+root::
+
+    .venv/bin/python benchmarks/bench_hooks.py [--rounds 4] [--seconds 1.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+import capture_workloads as wl  # noqa: E402
+
+VARIANTS: dict[str, str] = {
+    "none": "",
+    "syscalls_pair": (
+        "TRACEPOINT_PROBE(syscalls, sys_enter_openat) { return 0; }\n"
+        "TRACEPOINT_PROBE(syscalls, sys_exit_openat) { return 0; }\n"
+    ),
+    "syscalls_exit": "TRACEPOINT_PROBE(syscalls, sys_exit_openat) { return 0; }\n",
+    "raw_pair": (
+        "RAW_TRACEPOINT_PROBE(sys_enter) { return 0; }\n"
+        "RAW_TRACEPOINT_PROBE(sys_exit) { return 0; }\n"
+    ),
+    "raw_exit": "RAW_TRACEPOINT_PROBE(sys_exit) { return 0; }\n",
+}
+
+# One variant in a child process: attach, run the loop twice, print the rates. A fresh
+# process per variant, because programs detached in the same process were seen to leave
+# the loop slower round after round.
+CHILD = """
+import json, os, subprocess, sys, time
+src, exe, target, seconds = sys.argv[1:5]
+if src:
+    from tracee_py.capture.headers import kernel_source_for_bcc
+    tree = kernel_source_for_bcc()
+    if tree is not None:
+        os.environ["BCC_KERNEL_SOURCE"] = str(tree)
+    from bcc import BPF
+    bpf = BPF(text=src)
+time.sleep(0.2)
+rates = []
+for _ in range(2):
+    out = subprocess.run([exe, target, seconds], capture_output=True, text=True, check=True)
+    _pid, opens, _wall, cpu = out.stdout.split()
+    rates.append(int(opens) / float(cpu))
+print(json.dumps(rates))
+"""
+
+
+def measure(src: str, exe: Path, target: Path, seconds: float) -> list[float]:
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, src, str(exe), str(target), str(seconds)],
+        capture_output=True,
+        text=True,
+        cwd=HERE.parent,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"variant failed:\n{out.stderr[-2000:]}")
+    return [float(x) for x in json.loads(out.stdout.strip().splitlines()[-1])]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rounds", type=int, default=4, help="rounds over every variant")
+    ap.add_argument("--seconds", type=float, default=1.5, help="length of one loop run")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        raise SystemExit("run as root: it loads BPF programs")
+    with tempfile.TemporaryDirectory(prefix="tracee-hooks-") as tmp:
+        work = Path(tmp)
+        exe = wl.build_openloop(work)
+        target = work / "target.txt"
+        target.write_text("x\n")
+        rates: dict[str, list[float]] = {name: [] for name in VARIANTS}
+        for rnd in range(args.rounds):
+            for name, src in VARIANTS.items():  # interleaved: drift hits every variant
+                rates[name] += measure(src, exe, target, args.seconds)
+            print(f"round {rnd + 1}/{args.rounds} done", file=sys.stderr)
+            time.sleep(0.5)
+    base = statistics.median(rates["none"])
+    print(f"{'hooks':15s} {'opens/CPU-s':>12s} {'ratio':>6s} {'ns per open+close':>18s}")
+    figures = {}
+    for name, values in rates.items():
+        med = statistics.median(values)
+        extra_ns = 1e9 / med - 1e9 / base
+        figures[name] = {"rate_per_cpu": med, "ratio": med / base, "extra_ns": extra_ns}
+        print(f"{name:15s} {med:12,.0f} {med / base:6.3f} {extra_ns:+18.0f}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
