@@ -255,13 +255,29 @@ class BatchDecoder:
                 procs.add(rows, info, c)
 
         # Only lifecycle records change process state, so only they end a segment. Exec
-        # arguments (tens per exec) take a short path: they only wait for their exec.
+        # arguments (tens per exec) take a short path: they are decoded all at once, and
+        # the loop only files them, in order (a thread's args must reach its exec before
+        # the args of its next exec arrive).
         prev = 0
-        for i in special.tolist():
-            kind = int(kinds[i])
+        special_kinds = kinds[special]
+        arg_rows = special[special_kinds == AuxRecord.EXEC_ARG]
+        str_width = ev.dtype["str"].itemsize
+        exec_args = iter(
+            zip(
+                ev["tid"][arg_rows].tolist(),
+                ev["a0"][arg_rows].tolist(),
+                cstrings(
+                    np.ascontiguousarray(ev["str"][arg_rows])
+                    .view(np.uint8)
+                    .reshape(len(arg_rows), str_width)
+                ).to_pylist(),
+                strict=True,
+            )
+        )
+        for i, kind in zip(special.tolist(), special_kinds.tolist(), strict=True):
             if kind == AuxRecord.EXEC_ARG:
-                e = ev[i]
-                self._argv.setdefault(int(e["tid"]), {})[int(e["a0"])] = _str_of(e)
+                tid, position, text = next(exec_args)
+                self._argv.setdefault(tid, {})[position] = text
                 continue
             if kind < 100:
                 fill(prev, i)

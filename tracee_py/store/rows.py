@@ -11,6 +11,7 @@ import pyarrow as pa
 from tracee_py.schema import EVENT_COLUMNS, EVENT_SCHEMA
 
 _TIME_COLUMNS = ("time", "start_time")
+_COLUMN_SET = frozenset(EVENT_COLUMNS)
 
 
 def _to_ns(value: Any) -> Any:
@@ -32,15 +33,19 @@ def events_from_rows(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
     Unknown keys are an error, so a typo in a fixture or a sample cannot pass silently.
     """
     columns: dict[str, list[Any]] = {name: [] for name in EVENT_COLUMNS}
+    # The recorder's lifecycle rows come through here: (name, list) pairs and a set made
+    # once, not per row.
+    plain = [(name, columns[name]) for name in EVENT_COLUMNS if name not in _TIME_COLUMNS]
+    timed = [(name, columns[name]) for name in EVENT_COLUMNS if name in _TIME_COLUMNS]
     for i, row in enumerate(rows):
-        unknown = set(row) - set(EVENT_COLUMNS)
-        if unknown:
+        if not _COLUMN_SET.issuperset(row):
+            unknown = set(row) - _COLUMN_SET
             raise ValueError(f"row {i}: unknown column(s) {sorted(unknown)}")
-        for name in EVENT_COLUMNS:
-            value = row.get(name)
-            if name in _TIME_COLUMNS:
-                value = _to_ns(value)
-            columns[name].append(value)
+        get = row.get
+        for name, values in plain:
+            values.append(get(name))
+        for name, values in timed:
+            values.append(_to_ns(get(name)))
     arrays = []
     for f in EVENT_SCHEMA:
         values = columns[f.name]
