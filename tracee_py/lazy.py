@@ -1,8 +1,9 @@
 """Modules imported on first use.
 
 ``tracee-py record`` runs for days on every node; the investigation side's DuckDB (about
-20 MB resident once imported) has no business in its memory. Modules that need DuckDB bind
-it with :func:`lazy_module`, so importing the CLI costs nothing until a query runs.
+20 MB resident once imported) has no business in its memory. Modules that need DuckDB
+take it from here (``from tracee_py.lazy import duckdb``), where it is bound with
+:func:`lazy_module`, so importing the CLI costs nothing until a query runs.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 
 def lazy_module(name: str) -> ModuleType:
@@ -25,3 +27,9 @@ def lazy_module(name: str) -> ModuleType:
     sys.modules[name] = module
     loader.exec_module(module)
     return module
+
+
+if TYPE_CHECKING:
+    import duckdb as duckdb
+else:
+    duckdb = lazy_module("duckdb")  # the recorder imports query modules but never queries

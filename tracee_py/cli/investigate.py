@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 import typer
@@ -45,16 +45,11 @@ from tracee_py.cli.trees import (
     tree_rows,
 )
 from tracee_py.errors import QueryError, UsageError
-from tracee_py.lazy import lazy_module
+from tracee_py.lazy import duckdb
 from tracee_py.proctree import TIMELINE_COLUMNS, ProcessNode
 from tracee_py.query.dataset import Dataset
 from tracee_py.query.info import DatasetInfo, dataset_info
 from tracee_py.query.times import format_ns
-
-if TYPE_CHECKING:
-    import duckdb
-else:
-    duckdb = lazy_module("duckdb")  # the recorder imports this module but never queries
 
 
 def register(app: typer.Typer) -> None:

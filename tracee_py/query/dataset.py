@@ -27,23 +27,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tracee_py.errors import DataError, NotFoundError, QueryError
-from tracee_py.lazy import lazy_module
+from tracee_py.lazy import duckdb
 from tracee_py.query.times import NS_PER_S, format_ns
 from tracee_py.query.views import install_derived_views
 from tracee_py.schema import EVENT_SCHEMA, STATS_SCHEMA
 from tracee_py.store.layout import DatasetLayout, day_of, validate_node_name
 from tracee_py.store.manifest import read_manifest
-
-if TYPE_CHECKING:
-    import duckdb
-else:
-    duckdb = lazy_module("duckdb")  # the recorder imports this module but never queries
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _FAILED_FILE = re.compile(r'file "([^"]+\.parquet)"')  # how DuckDB names a file it failed on

@@ -29,15 +29,7 @@ How a process row is made (see DESIGN.md, "Process identity and the tree"):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from tracee_py.lazy import lazy_module
-
-if TYPE_CHECKING:
-    import duckdb
-else:
-    duckdb = lazy_module("duckdb")  # the recorder imports this module but never queries
-
+from tracee_py.lazy import duckdb
 
 LIFECYCLE_KINDS = ("process_snapshot", "process_fork", "process_exec", "process_exit")
 

@@ -24,20 +24,15 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 
 from tracee_py.errors import SignatureError
-from tracee_py.lazy import lazy_module
+from tracee_py.lazy import duckdb
 from tracee_py.query.views import LIFECYCLE_KINDS, install_derived_views
 from tracee_py.schema import EVENT_COLUMNS, EVENT_KINDS, EVENT_SCHEMA
 from tracee_py.signatures.model import SqlFacts
-
-if TYPE_CHECKING:
-    import duckdb
-else:
-    duckdb = lazy_module("duckdb")  # the recorder imports this module but never queries
 
 # Settings applied when the database is created, before any data is in it.
 _CONNECT_CONFIG = {
