@@ -129,6 +129,12 @@ def _cstring_lengths(raw: np.ndarray) -> np.ndarray:
     return lengths
 
 
+def _field_bytes(ev: np.ndarray, name: str, rows: np.ndarray) -> np.ndarray:
+    """The byte field ``name`` of the records ``rows`` as an (n, width) uint8 array."""
+    width = ev.dtype[name].itemsize
+    return np.ascontiguousarray(ev[name][rows]).view(np.uint8).reshape(len(rows), width)
+
+
 def cstrings(raw: np.ndarray) -> pa.Array:
     """NUL-terminated byte fields (an (n, width) uint8 view) -> Arrow strings."""
     n, width = raw.shape
@@ -261,16 +267,11 @@ class BatchDecoder:
         prev = 0
         special_kinds = kinds[special]
         arg_rows = special[special_kinds == AuxRecord.EXEC_ARG]
-        str_width = ev.dtype["str"].itemsize
         exec_args = iter(
             zip(
                 ev["tid"][arg_rows].tolist(),
                 ev["a0"][arg_rows].tolist(),
-                cstrings(
-                    np.ascontiguousarray(ev["str"][arg_rows])
-                    .view(np.uint8)
-                    .reshape(len(arg_rows), str_width)
-                ).to_pylist(),
+                cstrings(_field_bytes(ev, "str", arg_rows)).to_pylist(),
                 strict=True,
             )
         )
@@ -431,7 +432,7 @@ class BatchDecoder:
         entries = procs.entries
         entry_cwd = [e[4] for e in entries]
 
-        str_u8 = np.ascontiguousarray(ev["str"][rows]).view(np.uint8).reshape(n, -1)
+        str_u8 = _field_bytes(ev, "str", rows)
         raw_paths = cstrings(str_u8)
         path_kinds = _IS_PATH[k]
         # Relative paths: made absolute with the process cwd where the dir fd is AT_FDCWD.
@@ -517,7 +518,7 @@ class BatchDecoder:
         mode_mask = _IS_MODE_A1[k]
         port_mask = net & np.isin(fam, [2, 10])
         event_labels = pc.take(_LABEL_ARRAY, pa.array(kinds.astype(np.int64)))
-        comm = cstrings(np.ascontiguousarray(ev["comm"][rows]).view(np.uint8).reshape(n, -1))
+        comm = cstrings(_field_bytes(ev, "comm", rows))
         flags = ev["flags"][rows]
 
         entry_arr = pa.array(entry)

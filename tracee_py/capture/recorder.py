@@ -166,8 +166,6 @@ class Recorder:
         # less in steady state, half the peak after a burst, and decodes faster
         # (benchmarks/README.md, "Capture").
         pa.set_memory_pool(pa.system_memory_pool())
-        switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         program = LoadedProgram(settings)
         _release_compiler_memory()
         self.program = program
@@ -176,6 +174,8 @@ class Recorder:
         self._decoder = decoder
         started = time.monotonic()
         exit_code: int | None = None
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         try:
             now = time.time_ns()
             if follow:
@@ -324,10 +324,7 @@ class Recorder:
     # -- bookkeeping -----------------------------------------------------------------------
 
     def _count(self, rows: list[dict[str, Any]]) -> None:
-        with self._lock:
-            for row in rows:
-                self._kinds[row["event"]] += 1
-            self._events += len(rows)
+        self._count_kinds(Counter(row["event"] for row in rows), len(rows))
 
     def _count_kinds(self, counts: Counter[str], rows: int) -> None:
         with self._lock:
