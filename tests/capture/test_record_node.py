@@ -27,27 +27,23 @@ def _wait_for(path: Path, timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
+def _start_recorder(data: Path, ready: Path, *options: str) -> subprocess.Popen[str]:
+    """A quiet whole-node `record` into ``data`` that creates ``ready`` once attached;
+    stderr is kept for the failure message."""
+    return subprocess.Popen(
+        [*TRACEE, "record", "--data", str(data), "-q", "--ready-file", str(ready), *options],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def test_existing_process_appears_as_snapshot_with_real_ppid(tmp_path: Path) -> None:
     sleeper = subprocess.Popen(["/bin/sleep", "30"])
     try:
         data = tmp_path / "data"
         ready = tmp_path / "ready"
-        rec = subprocess.Popen(
-            [
-                *TRACEE,
-                "record",
-                "--data",
-                str(data),
-                "--duration",
-                "2",
-                "-q",
-                "--ready-file",
-                str(ready),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        rec = _start_recorder(data, ready, "--duration", "2")
         _wait_for(ready)
         marker = tmp_path / "after-ready.txt"
         marker.write_text("x")
@@ -117,22 +113,7 @@ def test_command_exit_code_is_passed_through(tmp_path: Path) -> None:
 def test_sigkill_leaves_closed_files_readable_and_manifest_true(tmp_path: Path) -> None:
     data = tmp_path / "data"
     ready = tmp_path / "ready"
-    rec = subprocess.Popen(
-        [
-            *TRACEE,
-            "record",
-            "--data",
-            str(data),
-            "--rotate",
-            "0.5s",
-            "-q",
-            "--ready-file",
-            str(ready),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    rec = _start_recorder(data, ready, "--rotate", "0.5s")
     try:
         _wait_for(ready)
         layout = DatasetLayout(data)
@@ -209,24 +190,7 @@ def test_container_filter_records_only_that_container(tmp_path: Path) -> None:
     inside = host = None
     try:
         data, ready = tmp_path / "data", tmp_path / "ready"
-        rec = subprocess.Popen(
-            [
-                *TRACEE,
-                "record",
-                "--data",
-                str(data),
-                "--container",
-                cid[:12],
-                "-q",
-                "--duration",
-                "4",
-                "--ready-file",
-                str(ready),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        rec = _start_recorder(data, ready, "--container", cid[:12], "--duration", "4")
         _wait_for(ready)
         marker_in, marker_out = tmp_path / "in-container", tmp_path / "on-host"
         inside = subprocess.Popen(
@@ -337,21 +301,7 @@ def test_pipeline_threads_are_boosted_unless_told_not_to(tmp_path: Path) -> None
     seen = {}
     for flag in ("--boost", "--no-boost"):
         ready = tmp_path / f"ready{flag}"
-        rec = subprocess.Popen(
-            [
-                *TRACEE,
-                "record",
-                flag,
-                "--data",
-                str(tmp_path / flag),
-                "-q",
-                "--ready-file",
-                str(ready),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        rec = _start_recorder(tmp_path / flag, ready, flag)
         try:
             _wait_for(ready)
             time.sleep(0.5)  # the threads set their priority as they start
