@@ -32,25 +32,28 @@ def events_from_rows(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
 
     Unknown keys are an error, so a typo in a fixture or a sample cannot pass silently.
     """
-    columns: dict[str, list[Any]] = {name: [] for name in EVENT_COLUMNS}
-    # The recorder's lifecycle rows come through here: (name, list) pairs and a set made
-    # once, not per row.
-    plain = [(name, columns[name]) for name in EVENT_COLUMNS if name not in _TIME_COLUMNS]
-    timed = [(name, columns[name]) for name in EVENT_COLUMNS if name in _TIME_COLUMNS]
+    rows = rows if isinstance(rows, list) else list(rows)
+    n = len(rows)
+    # Only the keys a row has are visited (the recorder's lifecycle rows set about half
+    # the columns), and a column no row sets is one null array.
+    columns: dict[str, list[Any]] = {}
     for i, row in enumerate(rows):
-        if not _COLUMN_SET.issuperset(row):
-            unknown = set(row) - _COLUMN_SET
-            raise ValueError(f"row {i}: unknown column(s) {sorted(unknown)}")
-        get = row.get
-        for name, values in plain:
-            values.append(get(name))
-        for name, values in timed:
-            values.append(_to_ns(get(name)))
+        for name, value in row.items():
+            values = columns.get(name)
+            if values is None:
+                if name not in _COLUMN_SET:
+                    unknown = set(row) - _COLUMN_SET
+                    raise ValueError(f"row {i}: unknown column(s) {sorted(unknown)}")
+                values = columns[name] = [None] * n
+            values[i] = value
     arrays = []
     for f in EVENT_SCHEMA:
-        values = columns[f.name]
-        if pa.types.is_timestamp(f.type):
-            arrays.append(pa.array(values, type=pa.int64()).cast(f.type))
+        values = columns.get(f.name)
+        if values is None:
+            arrays.append(pa.nulls(n, f.type))
+        elif pa.types.is_timestamp(f.type):
+            ns = [_to_ns(v) for v in values]
+            arrays.append(pa.array(ns, type=pa.int64()).cast(f.type))
         else:
             arrays.append(pa.array(values, type=f.type))
     return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)
