@@ -8,6 +8,7 @@ order and the bulk rows between two of them take the process state of their segm
 from __future__ import annotations
 
 import ipaddress
+import posixpath
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -135,21 +136,33 @@ def _field_bytes(ev: np.ndarray, name: str, rows: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(ev[name][rows]).view(np.uint8).reshape(len(rows), width)
 
 
+_INLINE = 12  # Arrow keeps view strings up to this long inside the view itself
+
+
 def cstrings(raw: np.ndarray) -> pa.Array:
-    """NUL-terminated byte fields (an (n, width) uint8 view) -> Arrow strings."""
+    """NUL-terminated byte fields (an (n, width) uint8 view) -> Arrow strings.
+
+    The rows become a binary *view* array over ``raw`` itself (each view: length, then the
+    bytes inline when short, else a prefix and the row's offset in ``raw``), and Arrow's
+    cast to string gathers the bytes and checks the UTF-8 in one pass.
+    """
     n, width = raw.shape
     if n == 0:
         return pa.array([], type=pa.string())
+    raw = np.ascontiguousarray(raw)
     lengths = _cstring_lengths(raw)
-    offsets = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(lengths, out=offsets[1:])
-    # Gather only the string bytes: row i contributes raw[i, :lengths[i]].
-    total = int(offsets[-1])
-    starts = np.arange(n, dtype=np.int64) * width - offsets[:-1]
-    picks = np.repeat(starts, lengths) + np.arange(total, dtype=np.int64)
-    data = np.ascontiguousarray(raw).reshape(-1)[picks]
+    views = np.zeros((n, 16), dtype=np.uint8)
+    views[:, 0:4] = lengths.astype("<i4").view(np.uint8).reshape(n, 4)
+    inline = min(_INLINE, width)
+    head = raw[:, :inline] * (np.arange(inline) < lengths[:, None])
+    views[:, 4 : 4 + inline] = np.where((lengths <= _INLINE)[:, None], head, 0)
+    long_rows = np.flatnonzero(lengths > _INLINE)
+    if long_rows.size:
+        views[long_rows, 4:8] = raw[long_rows, :4]  # prefix; buffer index 0 stays
+        offsets = (long_rows * width).astype("<i4")
+        views[long_rows, 12:16] = offsets.view(np.uint8).reshape(-1, 4)
     binary = pa.Array.from_buffers(
-        pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data.tobytes())]
+        pa.binary_view(), n, [None, pa.py_buffer(views), pa.py_buffer(raw)]
     )
     try:
         return binary.cast(pa.string())
@@ -161,9 +174,22 @@ def cstrings(raw: np.ndarray) -> pa.Array:
         )
 
 
-def _str_of(ev: np.void) -> str:
+def _str_of(ev: dict[str, Any]) -> str:
     raw = bytes(ev["str"])
     return raw.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
+
+
+_RECORD_FIELDS = (
+    "kind", "tid", "pid", "comm", "syscall", "a0", "a1", "a3",
+    "uid", "gid", "cgroup_id", "ts", "flags", "retval", "str",
+)  # fmt: skip
+
+
+def _records(ev: np.ndarray, rows: np.ndarray) -> list[dict[str, Any]]:
+    """The records ``rows`` as dicts of Python values: one ``tolist`` per field instead of
+    a NumPy scalar per field per record."""
+    columns = [ev[name][rows].tolist() for name in _RECORD_FIELDS]
+    return [dict(zip(_RECORD_FIELDS, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def _format_addr(family: int, raw: np.ndarray) -> str | None:
@@ -193,10 +219,59 @@ class _ProcessFields:
     def add(
         self, rows: np.ndarray | int, info: ProcInfo, container: tuple[str | None, ...]
     ) -> None:
-        self.row_entry[rows] = len(self.entries)
+        self.row_entry[rows] = self.entry(info, container)
+
+    def entry(self, info: ProcInfo, container: tuple[str | None, ...]) -> int:
+        """A new entry for ``info`` as it is now; its index."""
         self.entries.append(
             (info.process_id, info.ppid, info.parent_process_id, info.exe, info.cwd, container)
         )
+        return len(self.entries) - 1
+
+
+class _Groups:
+    """The bulk rows of a batch grouped by (segment, pid, cgroup), all in one sort.
+
+    Segment s holds the rows after the first s lifecycle records (``ends``) and before the
+    next one. Within a segment, groups come in (pid, cgroup) order: the order processes are
+    looked up in, which decides the order of late snapshot rows. Each group is looked up
+    once, with the time of its first row, when the decoder reaches the end of its segment.
+    """
+
+    def __init__(
+        self, rows: np.ndarray, ends: np.ndarray, pids: np.ndarray, cgroups: np.ndarray
+    ) -> None:
+        self.rows = rows
+        segments = np.searchsorted(ends, rows)
+        row_pids, row_cgroups = pids[rows], cgroups[rows]
+        order = np.lexsort((row_cgroups, row_pids, segments))  # stable: first row leads
+        s_seg, s_pid, s_cg = segments[order], row_pids[order], row_cgroups[order]
+        starts = np.ones(len(rows), dtype=bool)
+        starts[1:] = (s_seg[1:] != s_seg[:-1]) | (s_pid[1:] != s_pid[:-1]) | (s_cg[1:] != s_cg[:-1])
+        self.group_of = np.empty(len(rows), dtype=np.int64)
+        self.group_of[order] = np.cumsum(starts) - 1
+        first = np.flatnonzero(starts)
+        self.segment = s_seg[first].tolist()
+        self.first_row = rows[order[first]].tolist()
+        self.pid = s_pid[first].tolist()
+        self.cgroup = (s_cg[first].astype(np.uint64)).tolist()
+        self.entry = np.zeros(len(first), dtype=np.int32)
+        self._next = 0
+
+    def fill(
+        self, segment: int, table: ProcessTable, times: np.ndarray, procs: _ProcessFields
+    ) -> None:
+        """Look up the groups of ``segment`` (called once per segment, in order)."""
+        g = self._next
+        count = len(self.segment)
+        while g < count and self.segment[g] <= segment:
+            info = table.get(self.pid[g], int(times[self.first_row[g]]))
+            self.entry[g] = procs.entry(info, table.container_of(info, self.cgroup[g]))
+            g += 1
+        self._next = g
+
+    def finish(self, procs: _ProcessFields) -> None:
+        procs.row_entry[self.rows] = self.entry[self.group_of]
 
 
 class BatchDecoder:
@@ -235,36 +310,11 @@ class BatchDecoder:
                 if hit.size:
                     path2[int(hit[0])] = self._path2.pop(tid)
 
-        def fill(start: int, stop: int) -> None:
-            if stop <= start:
-                return
-            seg = np.flatnonzero(bulk[start:stop]) + start
-            if seg.size == 0:
-                return
-            seg_pids, seg_cgroups = pids[seg], cgroups[seg]
-            if (seg_pids == seg_pids[0]).all() and (seg_cgroups == seg_cgroups[0]).all():
-                groups = [seg]  # one process: the common case under load
-            else:
-                # Groups by (pid, cgroup), in that sort order (the order processes are
-                # looked up in, which decides the order of late snapshot rows).
-                cg_values, cg_rank = np.unique(seg_cgroups, return_inverse=True)
-                key = seg_pids * len(cg_values) + cg_rank.reshape(-1)
-                _, group_of = np.unique(key, return_inverse=True)
-                group_of = group_of.reshape(-1)
-                order = np.argsort(group_of, kind="stable")
-                bounds = np.flatnonzero(np.diff(group_of[order])) + 1
-                groups = [seg[part] for part in np.split(order, bounds)]
-            for rows in groups:
-                first = int(rows[0])
-                info = self.table.get(int(pids[first]), int(times[first]))
-                c = self.table.container_of(info, int(cgroups[first]) & 0xFFFF_FFFF_FFFF_FFFF)
-                procs.add(rows, info, c)
-
-        # Only lifecycle records change process state, so only they end a segment. Exec
-        # arguments (tens per exec) take a short path: they are decoded all at once, and
-        # the loop only files them, in order (a thread's args must reach its exec before
-        # the args of its next exec arrive).
-        prev = 0
+        # Only lifecycle records change process state, so only they end a segment: the
+        # bulk rows of segment s take the state left by the first s lifecycle records.
+        # Exec arguments (tens per exec) take a short path: they are decoded all at once,
+        # and the loop only files them, in order (a thread's args must reach its exec
+        # before the args of its next exec arrive).
         special_kinds = kinds[special]
         arg_rows = special[special_kinds == AuxRecord.EXEC_ARG]
         exec_args = iter(
@@ -275,16 +325,20 @@ class BatchDecoder:
                 strict=True,
             )
         )
+        groups = _Groups(np.flatnonzero(bulk), special[special_kinds < 100], pids, cgroups)
+        others = special[special_kinds != AuxRecord.EXEC_ARG]
+        records = dict(zip(others.tolist(), _records(ev, others), strict=True))
+        segment = 0
         for i, kind in zip(special.tolist(), special_kinds.tolist(), strict=True):
             if kind == AuxRecord.EXEC_ARG:
                 tid, position, text = next(exec_args)
                 self._argv.setdefault(tid, {})[position] = text
                 continue
             if kind < 100:
-                fill(prev, i)
-                prev = i + 1
+                groups.fill(segment, self.table, times, procs)
+                segment += 1
             try:
-                row = self._special(ev[i], int(times[i]), i, kinds, ev, path2, chdir_paths)
+                row = self._special(records[i], int(times[i]), i, kinds, ev, path2, chdir_paths)
             except (ValueError, KeyError, UnicodeError):
                 self.decode_errors += 1
                 continue
@@ -294,7 +348,8 @@ class BatchDecoder:
                 # chdir rows are bulk-shaped: take the state after the call.
                 info = self.table.get(int(pids[i]), int(times[i]))
                 procs.add(i, info, info.container)
-        fill(prev, n)
+        groups.fill(segment, self.table, times, procs)
+        groups.finish(procs)
 
         bulk_idx = np.flatnonzero(bulk | (kinds == K.CHDIR))
         if bulk_idx.size > 1:
@@ -321,7 +376,7 @@ class BatchDecoder:
 
     def _special(
         self,
-        e: np.void,
+        e: dict[str, Any],
         time_ns: int,
         index: int,
         kinds: np.ndarray,
@@ -442,12 +497,10 @@ class BatchDecoder:
             rel = ~np.asarray(pc.starts_with(raw_paths, "/").fill_null(True))
             fix = np.flatnonzero(needs & rel & (np.asarray(pc.utf8_length(raw_paths)) > 0))
             if fix.size:
-                relative = pc.take(raw_paths, pa.array(fix)).to_pylist()
-                resolved = [
-                    resolve_path(p, entry_cwd[e])
-                    for p, e in zip(relative, entry[fix].tolist(), strict=True)
-                ]
-                paths = _replace(raw_paths, fix, resolved)
+                mask = np.zeros(n, dtype=bool)
+                mask[fix] = True
+                resolved = _absolute(pc.take(raw_paths, pa.array(fix)), entry_cwd, entry[fix])
+                paths = pc.replace_with_mask(raw_paths, pa.array(mask), resolved)
         memfd = kinds == K.MEMFD_CREATE
         net = _IS_NET[k]
         fam = np.where(net, a0, 0)
@@ -576,6 +629,35 @@ class BatchDecoder:
             col = columns.get(f.name)
             arrays.append(col if col is not None else pa.nulls(n, f.type))
         return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)
+
+
+# A relative path normpath would change: "." or ".." components, "//", a trailing "/".
+_NOT_PLAIN = r"(^|/)\.\.?(/|$)|//|/$"
+
+
+def _cwd_prefix(cwd: str | None) -> tuple[str | None, bool]:
+    """What a plain relative path is appended to (None: the path stays as it is), and
+    whether that is exactly what ``resolve_path`` does (not when the cwd is unnormalized)."""
+    if not cwd or not cwd.startswith("/"):
+        return None, True
+    return cwd.rstrip("/") + "/", posixpath.normpath(cwd) == cwd
+
+
+def _absolute(relative: pa.Array, cwds: list[str | None], entry: np.ndarray) -> pa.Array:
+    """``resolve_path`` of each relative path with the cwd of its entry, in bulk: a plain
+    path is the cwd, a slash and the path; the rest go through ``resolve_path``."""
+    prefixes, exact = zip(*(_cwd_prefix(c) for c in cwds), strict=True)
+    joined = pc.binary_join_element_wise(
+        pa.array(prefixes, type=pa.string()).take(pa.array(entry)), relative, ""
+    )
+    out = pc.coalesce(joined, relative)
+    odd = np.asarray(pc.match_substring_regex(relative, _NOT_PLAIN))
+    odd = np.flatnonzero(odd | ~np.array(exact, dtype=bool)[entry])
+    if odd.size:
+        texts = pc.take(relative, pa.array(odd)).to_pylist()
+        fixed = [resolve_path(p, cwds[e]) for p, e in zip(texts, entry[odd].tolist(), strict=True)]
+        out = _replace(out, odd, fixed)
+    return out
 
 
 def _replace(values: pa.Array, at: np.ndarray, replacements: list[str | None]) -> pa.Array:
