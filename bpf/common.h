@@ -73,6 +73,7 @@ struct exit_info {
 
 BPF_RINGBUF_OUTPUT(events, RINGBUF_PAGES);
 BPF_PERCPU_ARRAY(lost, u64, 128);              /* per kind (aux kinds 100..102 too) */
+BPF_PERCPU_ARRAY(submitted, u64, 1);           /* records per CPU, for WAKE_EVERY */
 #if PENDING_IN_TASK_STORAGE
 BPF_TASK_STORAGE(pending_args, struct pending);
 #else
@@ -157,8 +158,15 @@ static __always_inline struct event *begin_event(u32 kind, u16 syscall) {
     return e;
 }
 
+/* Records go in without waking the reader, which sleeps between reads; every WAKE_EVERY-th
+ * record of a CPU wakes it early, so a burst cannot fill the ring while it sleeps. */
 static __always_inline void submit_event(struct event *e) {
-    events.ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+    u64 flags = BPF_RB_NO_WAKEUP;
+    int zero = 0;
+    u64 *n = submitted.lookup(&zero);
+    if (n && ((++*n) & (WAKE_EVERY - 1)) == 0)
+        flags = BPF_RB_FORCE_WAKEUP;
+    events.ringbuf_submit(e, flags);
 }
 
 static __always_inline void read_user_str(struct event *e, const void *ptr) {

@@ -14,6 +14,7 @@ memory (the kernel populates the whole mapping), so two copies would show the ri
 from __future__ import annotations
 
 import mmap
+import select
 
 import numpy as np
 
@@ -42,6 +43,14 @@ class RingBufferReader:
         self._prod_pos = np.frombuffer(self._producer, dtype=np.uint64, count=1)
         self.records_read = 0
         self.discarded = 0
+        # Edge-triggered: woken by the wake-ups the kernel side forces (settings.wake_every),
+        # not by every record that is waiting.
+        self._epoll = select.epoll()
+        self._epoll.register(map_fd, select.EPOLLIN | select.EPOLLET)
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep until the kernel side asks for a read (True) or ``timeout`` seconds pass."""
+        return bool(self._epoll.poll(timeout))
 
     def producer_position(self) -> int:
         return int(self._prod_pos[0])
@@ -96,6 +105,7 @@ class RingBufferReader:
         return joined.view(SLOT_DTYPE)
 
     def close(self) -> None:
+        self._epoll.close()
         del self._cons_pos, self._prod_pos  # views into the maps: gone before they close
         self._consumer.close()
         self._producer.close()

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tracee_py.capture.wire import SLOT_SIZE
 from tracee_py.errors import UsageError
 from tracee_py.schema import (
     ARGV_MAX,
@@ -61,6 +62,19 @@ class CaptureSettings:
     @property
     def ringbuf_pages(self) -> int:
         return self.ringbuf_mb * 1024 * 1024 // os.sysconf("SC_PAGE_SIZE")
+
+    @property
+    def wake_every(self) -> int:
+        """Records a CPU submits between two wake-ups it forces on the drain thread.
+
+        The drain thread sleeps on the ring buffer between reads; records are submitted
+        without waking it, but every ``wake_every``-th record of a CPU does. A power of two
+        (a mask in the kernel), small enough that all CPUs together fill at most a quarter
+        of the ring before one of them wakes the reader.
+        """
+        records = self.ringbuf_mb * 1024 * 1024 // SLOT_SIZE
+        share = max(1, records // (4 * (os.cpu_count() or 1)))
+        return 1 << (share.bit_length() - 1)
 
     def effective_kinds(self) -> frozenset[EventKind]:
         return self.kinds | LIFECYCLE
@@ -119,6 +133,7 @@ def build_cflags(settings: CaptureSettings, optional: set[str]) -> list[str]:
         "FILTER_COMM": 1 if settings.comm else 0,
         "FILTER_FOLLOW": 1 if settings.follow else 0,
         "RINGBUF_PAGES": settings.ringbuf_pages,
+        "WAKE_EVERY": settings.wake_every,
         "PENDING_MAX": settings.pending_max,
         "FOLLOW_MAX": settings.follow_max,
         "KIND_MASK": mask,
