@@ -52,8 +52,12 @@ MAX_QUEUED_BATCHES = 64
 # Raw records waiting for the decoder, at most. Only a burst fills it (1M events take about
 # 360 MB); when it is full the drain stops and the kernel counts what it drops as lost.
 BACKLOG_MAX_BYTES = 512 << 20
-DECODE_MIN_RECORDS = 4096  # decode once this many records wait ...
-DECODE_MAX_WAIT_S = 0.25  # ... or they have waited this long
+# Every decode has a cost per column, whatever its rows. Thirty make -j2 builds: the
+# recorder used 99-104 cs with 4k-record batches, 91-92 with 8k, 89-90 with 16k; steady
+# RSS at 100k events/s was 215, 228 and 238 MB (benchmarks/README.md). Events still reach
+# the writer, which writes a row group a second, within about half a second.
+DECODE_MIN_RECORDS = 8192  # decode once this many records wait ...
+DECODE_MAX_WAIT_S = 0.5  # ... or they have waited this long
 DECODE_MAX_RECORDS = 1 << 16  # and at most this many at a time
 # Nice levels the pipeline threads (drain, decode, writer) run above normal. During a
 # syscall storm the processes causing it take every core; unless the recorder gets the CPU
@@ -124,6 +128,7 @@ class Recorder:
         self._interval_start_ns = time.time_ns()
         self._lock = threading.Lock()
         self.status = RecordStatus()
+        self._lost_read_at = float("-inf")  # when _update_status last read the lost counts
         self._child: PausedChild | None = None
         self.program: LoadedProgram | None = None
 
@@ -437,8 +442,10 @@ class Recorder:
         dt = elapsed - prev_elapsed
         if dt > 0:
             st.events_per_s = (st.events - prev_events) / dt
-        if self.program is not None and reader is not None:
+        if self.program is not None and reader is not None and elapsed >= self._lost_read_at + 1:
+            # Once a second: reading the per-CPU counters is 128 map lookups.
             st.lost = sum(self.program.lost_counts().values())
+            self._lost_read_at = elapsed
         files = self._writer.closed_files
         st.files = len(files)
         st.bytes = sum(f.bytes for f in files)
