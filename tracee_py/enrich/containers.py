@@ -201,6 +201,7 @@ class ContainerResolver:
     ) -> None:
         self.cgroup_root = Path(cgroup_root)
         self.proc_root = Path(proc_root)
+        self._proc_prefix = self.proc_root.as_posix()
         self.rescan_interval = rescan_interval
         self.negative_ttl = negative_ttl
         self.max_cached = max_cached
@@ -288,9 +289,14 @@ class ContainerResolver:
     def _current(self, pid: int) -> ContainerRef | None:
         """The container ``pid`` is in now, from every line of its cgroup file (not cached)."""
         try:
-            return parse_proc_cgroup((self.proc_root / str(pid) / "cgroup").read_text())
+            return parse_proc_cgroup(self._read_cgroup_file(pid))
         except OSError:
             return None
+
+    def _read_cgroup_file(self, pid: int) -> str:
+        # A plain string path: this runs at every new process on hybrid hosts.
+        with open(f"{self._proc_prefix}/{pid}/cgroup") as f:
+            return f.read()
 
     def _resolve_pid(self, pid: int) -> ContainerRef | None:
         now = time.monotonic()
@@ -300,7 +306,7 @@ class ContainerResolver:
             if ref is not None or now - at < self.negative_ttl:
                 return ref
         try:
-            text = (self.proc_root / str(pid) / "cgroup").read_text()
+            text = self._read_cgroup_file(pid)
         except OSError:
             # Gone already (or never visible): nothing to learn, nothing to cache.
             return cached[0] if cached else None
