@@ -556,6 +556,14 @@ def bench_burst(args: argparse.Namespace, work: Path, rep: Report) -> None:
         )
         lost_open += rec.lost("file_open")
         lost_all += rec.lost()
+        if got != sent:  # say where the difference is: other paths, other kinds, other pids
+            rows = rec.sql(
+                "SELECT event, path, retval, count(*) FROM events "
+                "WHERE list_contains(?, pid) AND NOT (event = 'file_open' AND path = ?) "
+                "GROUP BY ALL ORDER BY 4 DESC LIMIT 10",
+                [pids, str(path)],
+            )
+            rep.note(f"burst {i + 1}: {sent - got:,} short so far; other rows of its pids: {rows}")
     wall = median(walls)
     each_sent = sent // args.burst_runs
     rep.note(
