@@ -20,6 +20,7 @@
 #define F_STR_TRUNCATED 1   /* str hit STR_MAX */
 #define F_ARGV_TRUNCATED 2  /* more than ARGV_MAX argv entries */
 #define F_EXIT_UNKNOWN 4    /* process_exit without a known code */
+#define F_STR_UNREADABLE 8  /* str could not be read from user memory: unknown, not empty */
 
 #define CLONE_THREAD_FLAG 0x00010000ULL
 #define AT_FDCWD_VALUE -100
@@ -175,8 +176,10 @@ static __always_inline void read_user_str(struct event *e, const void *ptr) {
     long n = bpf_probe_read_user_str(e->str, sizeof(e->str), ptr);
     if (n >= (long)sizeof(e->str))
         e->flags |= F_STR_TRUNCATED;
-    if (n < 0)
+    if (n < 0) {
         e->str[0] = 0;
+        e->flags |= F_STR_UNREADABLE;
+    }
 }
 
 /* Save arguments at sys_enter. Returns 0 when the task is filtered out. */

@@ -17,7 +17,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tracee_py.capture.wire import F_ARGV_TRUNCATED, F_EXIT_UNKNOWN, F_STR_TRUNCATED
+from tracee_py.capture.wire import (
+    F_ARGV_TRUNCATED,
+    F_EXIT_UNKNOWN,
+    F_STR_TRUNCATED,
+    F_STR_UNREADABLE,
+)
 from tracee_py.enrich.proctable import (
     CONTAINER_FIELDS,
     NO_CONTAINER,
@@ -179,6 +184,11 @@ def _str_of(ev: dict[str, Any]) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
 
 
+def _text_of(ev: dict[str, Any]) -> str | None:
+    """The record's string; None when the kernel could not read it (unknown, not empty)."""
+    return None if int(ev["flags"]) & F_STR_UNREADABLE else _str_of(ev)
+
+
 _RECORD_FIELDS = (
     "kind", "tid", "pid", "comm", "syscall", "a0", "a1", "a3",
     "uid", "gid", "cgroup_id", "ts", "flags", "retval", "str",
@@ -282,7 +292,7 @@ class BatchDecoder:
         self.boot_wall_ns = boot_wall_ns
         self._argv: dict[int, dict[int, str]] = {}
         self._env: dict[int, list[str]] = {}
-        self._path2: dict[int, str] = {}
+        self._path2: dict[int, str | None] = {}
         self.decode_errors = 0
         self.last_counts: Counter[str] = Counter()  # rows per event kind of the last table
 
@@ -298,7 +308,7 @@ class BatchDecoder:
         bulk = main & ~_IS_LIFECYCLE[kind_index]
 
         procs = _ProcessFields(n)
-        path2: dict[int, str] = {}  # row -> second path
+        path2: dict[int, str | None] = {}  # row -> second path (None: unreadable)
         lifecycle_rows: list[dict[str, Any]] = []
         chdir_paths: dict[int, str | None] = {}
 
@@ -381,7 +391,7 @@ class BatchDecoder:
         index: int,
         kinds: np.ndarray,
         ev: np.ndarray,
-        path2: dict[int, str],
+        path2: dict[int, str | None],
         chdir_paths: dict[int, str | None],
     ) -> dict[str, Any] | None:
         kind = int(e["kind"])
@@ -400,9 +410,9 @@ class BatchDecoder:
             tids = ev["tid"][index + 1 :]
             later = np.flatnonzero((tids == tid) & (kinds[index + 1 :] < 100))
             if later.size:
-                path2[index + 1 + int(later[0])] = _str_of(e)
+                path2[index + 1 + int(later[0])] = _text_of(e)
             else:
-                self._path2[tid] = _str_of(e)
+                self._path2[tid] = _text_of(e)
             return None
         if kind == K.PROCESS_FORK:
             return self.table.fork(
@@ -427,7 +437,7 @@ class BatchDecoder:
                 time_ns=time_ns,
                 pid=pid,
                 tid=tid,
-                filename=_str_of(e),
+                filename=_text_of(e),
                 retval=int(e["retval"]),
                 syscall=syscall,
                 argv=argv,
@@ -460,7 +470,7 @@ class BatchDecoder:
                 comm=comm,
             )
         if kind == K.CHDIR:
-            raw = _str_of(e) if int(e["a3"]) < 0 else None
+            raw = _text_of(e) if int(e["a3"]) < 0 else None
             chdir_paths[index] = self.table.chdir(pid, time_ns, raw, int(e["retval"]) == 0)
             return None
         raise KeyError(kind)
@@ -473,7 +483,7 @@ class BatchDecoder:
         rows: np.ndarray,
         times: np.ndarray,
         procs: _ProcessFields,
-        path2: dict[int, str],
+        path2: dict[int, str | None],
         chdir_paths: dict[int, str | None],
     ) -> pa.Table:
         """The rows ``rows`` of the batch ``ev`` (in that order) as an event table."""
@@ -524,7 +534,8 @@ class BatchDecoder:
         if extra:
             at = np.fromiter(extra.keys(), dtype=np.int64, count=len(extra))
             paths = _replace(paths, at, list(extra.values()))
-        paths = pc.if_else(pa.array(path_mask), paths, pa.nulls(n, pa.string()))
+        unreadable = (ev["flags"][rows] & F_STR_UNREADABLE) != 0
+        paths = pc.if_else(pa.array(path_mask & ~unreadable), paths, pa.nulls(n, pa.string()))
 
         # path2: rename new names and hard-link targets are relative to their dir fd (a3).
         p2: pa.Array = pa.nulls(n, pa.string())
@@ -541,7 +552,7 @@ class BatchDecoder:
                     sc in ("rename", "renameat", "renameat2", "link", "linkat")
                     and a3[i] == AT_FDCWD
                 ):
-                    value = resolve_path(value, entry_cwd[entry[i]])  # type: ignore[assignment]
+                    value = resolve_path(value, entry_cwd[entry[i]])
                 p2_values[i] = value
             p2 = pa.array(p2_values, type=pa.string())
 

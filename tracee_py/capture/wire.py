@@ -21,6 +21,7 @@ RINGBUF_DISCARD_BIT = 1 << 30
 F_STR_TRUNCATED = 1
 F_ARGV_TRUNCATED = 2
 F_EXIT_UNKNOWN = 4
+F_STR_UNREADABLE = 8  # the string could not be read from user memory (a bad pointer)
 
 EVENT_FIELDS: list[tuple[str, str] | tuple[str, str, tuple[int, ...]]] = [
     ("ts", "<u8"),
