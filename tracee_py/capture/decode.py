@@ -399,9 +399,6 @@ class BatchDecoder:
         pid = int(e["pid"])
         comm = bytes(e["comm"]).decode("utf-8", "backslashreplace")
         syscall = SYSCALLS[int(e["syscall"])] or None
-        if kind == AuxRecord.EXEC_ARG:
-            self._argv.setdefault(tid, {})[int(e["a0"])] = _str_of(e)
-            return None
         if kind == AuxRecord.EXEC_ENV:
             self._env.setdefault(tid, []).append(_str_of(e))
             return None
@@ -534,7 +531,8 @@ class BatchDecoder:
         if extra:
             at = np.fromiter(extra.keys(), dtype=np.int64, count=len(extra))
             paths = _replace(paths, at, list(extra.values()))
-        unreadable = (ev["flags"][rows] & F_STR_UNREADABLE) != 0
+        flags = ev["flags"][rows]
+        unreadable = (flags & F_STR_UNREADABLE) != 0
         paths = pc.if_else(pa.array(path_mask & ~unreadable), paths, pa.nulls(n, pa.string()))
 
         # path2: rename new names and hard-link targets are relative to their dir fd (a3).
@@ -583,7 +581,6 @@ class BatchDecoder:
         port_mask = net & np.isin(fam, [2, 10])
         event_labels = pc.take(_LABEL_ARRAY, pa.array(kinds.astype(np.int64)))
         comm = cstrings(_field_bytes(ev, "comm", rows))
-        flags = ev["flags"][rows]
 
         entry_arr = pa.array(entry)
 

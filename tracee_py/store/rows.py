@@ -10,7 +10,6 @@ import pyarrow as pa
 
 from tracee_py.schema import EVENT_COLUMNS, EVENT_SCHEMA
 
-_TIME_COLUMNS = ("time", "start_time")
 _COLUMN_SET = frozenset(EVENT_COLUMNS)
 
 
