@@ -17,6 +17,14 @@ loop of ``openloop.c`` with each, against the same loop with nothing attached, i
     an fexit program on ``do_sys_openat2`` (BPF trampoline, no syscall slow path). Kernels
     that refuse tracing programs (this project's CI machine answers EPERM) report the
     variant as not loadable instead of a figure.
+``path_record``
+    the tracepoint pair doing the least a recorder of opens can do: the path pointer kept
+    in task-local storage at entry; at exit a ring-buffer record (the recorder's 368 bytes)
+    with the time, the return value and the path copied from user memory. A thread of the
+    child drains the ring. This is the ceiling for any recorder built on these hooks.
+``full_record``
+    ``path_record`` plus what the recorder puts in every record: pid/tid, uid/gid, cgroup
+    and comm, and the flags/mode/dfd arguments.
 
 The figure is opens per CPU-second of the loop (its own user + system time), so another
 process on the machine cannot make a variant look slower. Run as root from the repository
@@ -43,6 +51,62 @@ sys.path.insert(0, str(HERE.parent))
 
 import capture_workloads as wl  # noqa: E402
 
+# The minimal and the complete record of an open, for path_record and full_record. The
+# record has the recorder's size (struct event in bpf/common.h); only what a variant fills
+# is written.
+RECORD_COMMON = """
+struct rec { u64 ts; u64 cgroup; s64 ret; s64 a[4]; u32 kind, pid, tid, uid, gid;
+             u16 sc, flags; char comm[16]; u8 addr[16]; char str[256]; };
+struct saved { u64 path; s64 flags, mode, dfd; };
+BPF_RINGBUF_OUTPUT(records, 8192);
+BPF_TASK_STORAGE(saved_args, struct saved);
+TRACEPOINT_PROBE(syscalls, sys_enter_openat) {
+    struct saved *s = saved_args.task_storage_get(bpf_get_current_task_btf(), 0,
+                                                  BPF_LOCAL_STORAGE_GET_F_CREATE);
+    if (s) {
+        s->path = (u64)args->filename;
+        s->flags = args->flags;
+        s->mode = args->mode;
+        s->dfd = (int)args->dfd;
+    }
+    return 0;
+}
+"""
+RECORD_EXIT = """
+TRACEPOINT_PROBE(syscalls, sys_exit_openat) {
+    struct saved *s = saved_args.task_storage_get(bpf_get_current_task_btf(), 0, 0);
+    if (!s || !s->path)
+        return 0;
+    struct rec *r = records.ringbuf_reserve(sizeof(struct rec));
+    if (!r)
+        return 0;
+    r->ts = bpf_ktime_get_boot_ns();
+    r->ret = args->ret;
+    FILL
+    bpf_probe_read_user_str(r->str, sizeof(r->str), (const void *)s->path);
+    s->path = 0;
+    records.ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+    return 0;
+}
+"""
+RECORD_FULL_FILL = """
+    u64 pt = bpf_get_current_pid_tgid();
+    u64 ug = bpf_get_current_uid_gid();
+    r->cgroup = bpf_get_current_cgroup_id();
+    r->a[0] = s->flags;
+    r->a[1] = s->mode;
+    r->a[2] = s->dfd;
+    r->a[3] = -1;
+    r->kind = 1;
+    r->pid = pt >> 32;
+    r->tid = (u32)pt;
+    r->uid = (u32)ug;
+    r->gid = ug >> 32;
+    r->sc = 1;
+    r->flags = 0;
+    bpf_get_current_comm(r->comm, sizeof(r->comm));
+"""
+
 VARIANTS: dict[str, str] = {
     "none": "",
     "syscalls_pair": (
@@ -55,6 +119,8 @@ VARIANTS: dict[str, str] = {
         "RAW_TRACEPOINT_PROBE(sys_exit) { return 0; }\n"
     ),
     "raw_exit": "RAW_TRACEPOINT_PROBE(sys_exit) { return 0; }\n",
+    "path_record": RECORD_COMMON + RECORD_EXIT.replace("FILL", ""),
+    "full_record": RECORD_COMMON + RECORD_EXIT.replace("FILL", RECORD_FULL_FILL),
     "fexit": (
         "KRETFUNC_PROBE(do_sys_openat2, int dfd, const char *filename, void *how, long ret)"
         " { return 0; }\n"
@@ -74,12 +140,33 @@ if src:
         os.environ["BCC_KERNEL_SOURCE"] = str(tree)
     from bcc import BPF
     bpf = BPF(text=src)
+    if "records" in src:  # drain the ring on another thread, as a recorder would
+        import threading
+        drained = [0]
+        def count(ctx, data, size):
+            drained[0] += 1
+        bpf[b"records"].open_ring_buffer(count)
+        stop = threading.Event()
+        def drain():
+            while not stop.is_set():
+                bpf.ring_buffer_consume()
+                time.sleep(0.01)
+        drainer = threading.Thread(target=drain)
+        drainer.start()
 time.sleep(0.2)
 rates = []
+total = 0
 for _ in range(2):
     out = subprocess.run([exe, target, seconds], capture_output=True, text=True, check=True)
     _pid, opens, _wall, cpu = out.stdout.split()
     rates.append(int(opens) / float(cpu))
+    total += int(opens)
+if src and "records" in src:
+    stop.set()
+    drainer.join()  # before bcc's clean-up at exit frees the ring under it
+    bpf.ring_buffer_consume()
+    if drained[0] < total:  # a full ring would make the variant look cheaper than it is
+        sys.exit(f"only {drained[0]} records for {total} opens: the ring overflowed")
 print(json.dumps(rates))
 """
 
