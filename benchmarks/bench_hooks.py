@@ -17,6 +17,9 @@ loop of ``openloop.c`` with each, against the same loop with nothing attached, i
     an fexit program on ``do_sys_openat2`` (BPF trampoline, no syscall slow path). Kernels
     that refuse tracing programs (this project's CI machine answers EPERM) report the
     variant as not loadable instead of a figure.
+``lsm``
+    a BPF LSM program on ``file_open`` (also a BPF trampoline, called for every open that
+    gets as far as opening a file). Reported as not loadable where the kernel refuses it.
 ``path_record``
     the tracepoint pair doing the least a recorder of opens can do: the path pointer kept
     in task-local storage at entry; at exit a ring-buffer record (the recorder's 368 bytes)
@@ -25,6 +28,10 @@ loop of ``openloop.c`` with each, against the same loop with nothing attached, i
 ``full_record``
     ``path_record`` plus what the recorder puts in every record: pid/tid, uid/gid, cgroup
     and comm, and the flags/mode/dfd arguments.
+``raw_path_record``
+    ``path_record`` on the cheapest hook: one raw ``sys_exit`` program (x86_64) that picks
+    openat by the syscall number and finds the path pointer in the user registers the
+    kernel saved at entry (Tracee's design). No entry program, no task-local storage.
 
 The figure is opens per CPU-second of the loop (its own user + system time), so another
 process on the machine cannot make a variant look slower. Run as root from the repository
@@ -89,6 +96,26 @@ TRACEPOINT_PROBE(syscalls, sys_exit_openat) {
     return 0;
 }
 """
+RAW_RECORD_EXIT = """
+#include <asm/ptrace.h>
+RAW_TRACEPOINT_PROBE(sys_exit) {
+    struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+    long nr = -1;
+    bpf_probe_read_kernel(&nr, sizeof(nr), (char *)regs + offsetof(struct pt_regs, orig_ax));
+    if (nr != 257)  /* openat on x86_64 */
+        return 0;
+    u64 path = 0;
+    bpf_probe_read_kernel(&path, sizeof(path), (char *)regs + offsetof(struct pt_regs, si));
+    struct rec *r = records.ringbuf_reserve(sizeof(struct rec));
+    if (!r)
+        return 0;
+    r->ts = bpf_ktime_get_boot_ns();
+    r->ret = (s64)ctx->args[1];
+    bpf_probe_read_user_str(r->str, sizeof(r->str), (const void *)path);
+    records.ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+    return 0;
+}
+"""
 RECORD_FULL_FILL = """
     u64 pt = bpf_get_current_pid_tgid();
     u64 ug = bpf_get_current_uid_gid();
@@ -121,6 +148,8 @@ VARIANTS: dict[str, str] = {
     "raw_exit": "RAW_TRACEPOINT_PROBE(sys_exit) { return 0; }\n",
     "path_record": RECORD_COMMON + RECORD_EXIT.replace("FILL", ""),
     "full_record": RECORD_COMMON + RECORD_EXIT.replace("FILL", RECORD_FULL_FILL),
+    "lsm": "LSM_PROBE(file_open, struct file *file) { return 0; }\n",
+    "raw_path_record": RECORD_COMMON.split("TRACEPOINT_PROBE")[0] + RAW_RECORD_EXIT,
     "fexit": (
         "KRETFUNC_PROBE(do_sys_openat2, int dfd, const char *filename, void *how, long ret)"
         " { return 0; }\n"
