@@ -131,10 +131,10 @@ class ProgramTime:
     def __exit__(self, *exc: object) -> None:
         end = prog_times(self.pid)
         BPF_STATS.write_text(self._was)
-        for pid_, (ns, runs) in end.items():
-            ns0, runs0 = self._start.get(pid_, (0, 0))
+        for prog_id, (ns, runs) in end.items():
+            ns0, runs0 = self._start.get(prog_id, (0, 0))
             if runs > runs0:
-                self.by_program[pid_] = (ns - ns0, runs - runs0)
+                self.by_program[prog_id] = (ns - ns0, runs - runs0)
 
     @property
     def total_ns(self) -> int:

@@ -58,14 +58,16 @@ sys.path.insert(0, str(HERE.parent))
 
 import capture_workloads as wl  # noqa: E402
 
-# The minimal and the complete record of an open, for path_record and full_record. The
-# record has the recorder's size (struct event in bpf/common.h); only what a variant fills
-# is written.
-RECORD_COMMON = """
+# The minimal and the complete record of an open, for the *_record variants. The record has
+# the recorder's size (struct event in bpf/common.h); only what a variant fills is written.
+RECORD_RING = """
 struct rec { u64 ts; u64 cgroup; s64 ret; s64 a[4]; u32 kind, pid, tid, uid, gid;
              u16 sc, flags; char comm[16]; u8 addr[16]; char str[256]; };
-struct saved { u64 path; s64 flags, mode, dfd; };
 BPF_RINGBUF_OUTPUT(records, 8192);
+"""
+# The tracepoint pair's entry side: the arguments kept per thread until the exit.
+RECORD_ENTER = """
+struct saved { u64 path; s64 flags, mode, dfd; };
 BPF_TASK_STORAGE(saved_args, struct saved);
 TRACEPOINT_PROBE(syscalls, sys_enter_openat) {
     struct saved *s = saved_args.task_storage_get(bpf_get_current_task_btf(), 0,
@@ -146,10 +148,10 @@ VARIANTS: dict[str, str] = {
         "RAW_TRACEPOINT_PROBE(sys_exit) { return 0; }\n"
     ),
     "raw_exit": "RAW_TRACEPOINT_PROBE(sys_exit) { return 0; }\n",
-    "path_record": RECORD_COMMON + RECORD_EXIT.replace("FILL", ""),
-    "full_record": RECORD_COMMON + RECORD_EXIT.replace("FILL", RECORD_FULL_FILL),
+    "path_record": RECORD_RING + RECORD_ENTER + RECORD_EXIT.replace("FILL", ""),
+    "full_record": RECORD_RING + RECORD_ENTER + RECORD_EXIT.replace("FILL", RECORD_FULL_FILL),
     "lsm": "LSM_PROBE(file_open, struct file *file) { return 0; }\n",
-    "raw_path_record": RECORD_COMMON.split("TRACEPOINT_PROBE")[0] + RAW_RECORD_EXIT,
+    "raw_path_record": RECORD_RING + RAW_RECORD_EXIT,
     "fexit": (
         "KRETFUNC_PROBE(do_sys_openat2, int dfd, const char *filename, void *how, long ret)"
         " { return 0; }\n"
@@ -162,6 +164,7 @@ VARIANTS: dict[str, str] = {
 CHILD = """
 import json, os, subprocess, sys, time
 src, exe, target, seconds = sys.argv[1:5]
+draining = "records" in src  # a *_record variant: drain the ring on a thread, as a recorder would
 if src:
     from tracee_py.capture.headers import kernel_source_for_bcc
     tree = kernel_source_for_bcc()
@@ -169,7 +172,7 @@ if src:
         os.environ["BCC_KERNEL_SOURCE"] = str(tree)
     from bcc import BPF
     bpf = BPF(text=src)
-    if "records" in src:  # drain the ring on another thread, as a recorder would
+    if draining:
         import threading
         drained = [0]
         def count(ctx, data, size):
@@ -190,7 +193,7 @@ for _ in range(2):
     _pid, opens, _wall, cpu = out.stdout.split()
     rates.append(int(opens) / float(cpu))
     total += int(opens)
-if src and "records" in src:
+if draining:
     stop.set()
     drainer.join()  # before bcc's clean-up at exit frees the ring under it
     bpf.ring_buffer_consume()
@@ -246,7 +249,7 @@ def main() -> None:
             time.sleep(0.5)
     base = statistics.median(rates["none"])
     print(f"{'hooks':15s} {'opens/CPU-s':>12s} {'ratio':>6s} {'ns per open+close':>18s}")
-    figures = {}
+    figures: dict[str, dict[str, float | str]] = {}
     for name, values in rates.items():
         med = statistics.median(values)
         extra_ns = 1e9 / med - 1e9 / base
