@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,10 +10,9 @@ from rich.text import Text
 from rich.tree import Tree
 
 from tracee_py.proctree import ProcessNode, ProcessTree
-from tracee_py.proctree.timeline import signal_name
+from tracee_py.proctree.labels import command_line, ending, pod_of
 from tracee_py.query.times import format_ns
 
-COMMAND_MAX = 140
 TREE_MAX_NODES = 5000  # a drawn tree beyond this is unreadable (and slow to draw)
 TREE_COLUMNS = (
     "depth", "node", "pid", "ppid", "process_id", "parent_process_id", "start_time",
@@ -28,34 +26,6 @@ PS_COLUMNS = (
     "node", "pid", "ppid", "process_id", "parent_process_id", "start_time", "uid", "exe",
     "argv", "parent_exe", "container_name", "pod",
 )  # fmt: skip
-
-
-def command_line(n: ProcessNode) -> str:
-    """What the process ran: its execs in order (``sh -c … → curl …``), else its image."""
-    if n.execs:
-        parts = [shlex.join(e.argv) if e.argv else (e.path or "?") for e in n.execs]
-        text = " → ".join(parts)
-    elif n.argv:
-        text = shlex.join(n.argv)
-    else:
-        text = n.exe or n.comm or "?"
-    if len(text) > COMMAND_MAX:
-        text = text[: COMMAND_MAX - 1] + "…"
-    return text
-
-
-def ending(n: ProcessNode) -> str:
-    if n.exit_ns is None:
-        return "running"
-    if n.exit_signal:
-        return f"killed by {signal_name(n.exit_signal)}"
-    return f"exit {n.exit_code}"
-
-
-def pod_of(n: ProcessNode) -> str | None:
-    if not n.pod_name:
-        return None
-    return f"{n.pod_namespace}/{n.pod_name}" if n.pod_namespace else n.pod_name
 
 
 def label(n: ProcessNode, *, focus: bool = False, show_node: bool = False) -> Text:
