@@ -13,7 +13,7 @@ try:  # typer >= 0.29 carries its own copy of click
     from typer._click.exceptions import ClickException as _ClickException
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click.exceptions import ClickException as _ClickException  # type: ignore[assignment]
-from tracee_py.cli import investigate, record, sig
+from tracee_py.cli import investigate, record, report, sig
 from tracee_py.cli.console import err_console
 from tracee_py.errors import TraceePyError
 
@@ -46,6 +46,7 @@ def _root(
 record.register(app)
 investigate.register(app)
 sig.register(app)
+report.register(app)
 
 
 def main() -> None:
