@@ -150,8 +150,8 @@ def incident(tmp_path_factory: pytest.TempPathFactory) -> Incident:
 
 @pytest.fixture(scope="session")
 def big_synth(tmp_path_factory: pytest.TempPathFactory) -> SynthSummary:
-    """Thousands of processes on one node."""
-    return generate(tmp_path_factory.mktemp("synth") / "data", events=80_000, nodes=1, seed=5)
+    """A subject of 10,000 processes: one node, 160,000 events."""
+    return generate(tmp_path_factory.mktemp("synth") / "data", events=160_000, nodes=1, seed=5)
 
 
 @pytest.fixture(scope="session")

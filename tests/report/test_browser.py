@@ -148,6 +148,9 @@ def test_findings_filter_by_text_and_severity(report: OpenReport) -> None:
     page.locator("#finding-severity").select_option("high")
     assert rows.count() == 2
     assert page.locator("#finding-count").inner_text() == "2 of 3 findings shown"
+    page.locator("#finding-severity").select_option("info")
+    assert page.locator("#finding-count").inner_text() == "3 findings"
+    page.locator("#finding-severity").select_option("high")
     page.locator("#finding-severity").select_option("critical")
     assert rows.count() == 0
     quiet(report)

@@ -126,6 +126,7 @@ def collect(
         focus=tree.focus,
         order=order,
         timelines=timelines,
+        timeline_cap=per_process,
         tables=tables,
         failed_exec_attempts=attempts if failed_total else 0,
     )
@@ -348,7 +349,8 @@ def _timelines(
             SELECT epoch_ns(time) AS time_ns, {_EVENT_FIELDS},
                    row_number() OVER (
                        PARTITION BY process_id ORDER BY (NOT {_WRITE}), time) AS rank,
-                   count(*) OVER (PARTITION BY process_id) AS total
+                   count(*) OVER (PARTITION BY process_id) AS total,
+                   NOT {_WRITE} AS is_read
             FROM events
             WHERE {where} AND event NOT IN ('process_fork', 'dup')
         ) WHERE rank <= $cap
@@ -361,6 +363,7 @@ def _timelines(
             kind=r["event"],
             summary=describe(r),
             failed=(r["retval"] or 0) < 0,
+            read=r["is_read"],
         )
         tl = out.setdefault(r["process_id"], Timeline([], r["total"]))
         tl.events.append(line)

@@ -127,6 +127,7 @@ class TimelineLine:
     kind: str
     summary: str
     failed: bool
+    read: bool  # a read of a file: the first thing cut when a timeline is too long
 
 
 @dataclass
@@ -163,6 +164,7 @@ class ReportData:
     focus: int | None
     order: list[int]  # process_ids, parents before children, in start order
     timelines: dict[int, Timeline]
+    timeline_cap: int  # events per process gathered for the timelines
     tables: list[Table]
     failed_exec_attempts: int
 

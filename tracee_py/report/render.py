@@ -24,7 +24,13 @@ import jinja2
 from markupsafe import Markup
 
 from tracee_py.errors import UsageError
-from tracee_py.report.model import Limits, ReportData, ReportFinding, ReportProcess
+from tracee_py.report.model import (
+    Limits,
+    ReportData,
+    ReportFinding,
+    ReportProcess,
+    TimelineLine,
+)
 from tracee_py.units import human_bytes
 
 MAX_ATTEMPTS = 12
@@ -82,23 +88,23 @@ def _clean(value: Any) -> Any:
 
 def view(data: ReportData, limits: Limits) -> View:
     procs = data.processes
-    kept = _kept_processes(data, limits.tree_nodes)
     cuts: list[str] = []
-    if len(kept) < len(procs):
-        cuts.append(
-            f"the tree shows {len(kept):,} of {len(procs):,} processes (the first ones in "
-            "start order, and every process with a finding and its ancestors)"
-        )
     findings = sorted(data.findings, key=lambda f: (-f.severity_rank, f.time))
     if len(findings) > limits.table_rows:
         cuts.append(f"{limits.table_rows:,} of {len(findings):,} findings, the most severe first")
         findings = findings[: limits.table_rows]
+    flagged = [p for p in dict.fromkeys(f.process_id for f in findings) if p in procs]
+    kept = _kept_processes(data, limits.tree_nodes, flagged)
+    if len(kept) < len(procs):
+        cuts.append(
+            f"the tree shows {len(kept):,} of {len(procs):,} processes (the first ones in "
+            "start order, and every process with a finding shown here and its ancestors)"
+        )
     finding_ids = {f.id for f in findings}
 
     timelines: dict[str, Any] = {}
     budget = limits.timeline_total
-    with_findings = [p for p in kept if procs[p].findings]
-    first = [*with_findings, *([data.focus] if data.focus in kept else [])]
+    first = [*flagged, *([data.focus] if data.focus in kept else [])]
     ordered = list(dict.fromkeys([*first, *kept]))
     left_out = 0
     for pid in ordered:
@@ -111,18 +117,16 @@ def view(data: ReportData, limits: Limits) -> View:
             continue
         budget -= n
         timelines[str(pid)] = {
-            "e": [[e.time, e.kind, e.summary, int(e.failed)] for e in tl.events[:n]],
+            "e": [[e.time, e.kind, e.summary, int(e.failed)] for e in _first(tl.events, n)],
             "total": tl.total,
         }
     if left_out:
         cuts.append(f"timelines of {left_out:,} processes are left out")
-    if (
-        any(len(t["e"]) < t["total"] for t in timelines.values())
-        or limits.timeline_per_process < Limits().timeline_per_process
-    ):
+    per_process = min(limits.timeline_per_process, data.timeline_cap)
+    if any(len(t["e"]) < t["total"] for t in timelines.values()):
         cuts.append(
-            f"timelines show at most {limits.timeline_per_process:,} events per process "
-            "(writes, execs, network and privilege changes before reads of files)"
+            f"timelines show at most {per_process:,} events per process (writes, execs, "
+            "network and privilege changes before reads of files)"
         )
 
     tables = []
@@ -167,12 +171,20 @@ def view(data: ReportData, limits: Limits) -> View:
     return View(data, limits, shown, findings, _clean(payload), cuts)
 
 
-def _kept_processes(data: ReportData, limit: int) -> list[int]:
-    """The processes drawn: focus and finding processes with their ancestors, then the
-    others in walk order; the result keeps walk order (parents before children)."""
+def _first(events: list[TimelineLine], n: int) -> list[TimelineLine]:
+    """``n`` events, reads of files last to be chosen, in time order."""
+    if n >= len(events):
+        return events
+    chosen = sorted(range(len(events)), key=lambda i: (events[i].read, i))[:n]
+    return [events[i] for i in sorted(chosen)]
+
+
+def _kept_processes(data: ReportData, limit: int, flagged: list[int]) -> list[int]:
+    """The processes drawn: the focus and the ``flagged`` ones with their ancestors, then
+    the others in walk order; the result keeps walk order (parents before children)."""
     procs = data.processes
     must: set[int] = set()
-    for p in [data.focus, *(p for p in data.order if procs[p].findings)]:
+    for p in [data.focus, *flagged]:
         while p is not None and p in procs and p not in must:
             must.add(p)
             p = procs[p].parent_process_id

@@ -6,6 +6,7 @@
   var PROCS = DATA.procs;
   var CHILD_PAGE = 200;
   var TABLE_PAGE = 50;
+  var FINDING_PAGE = 50;
   var SEVERITY_RANK = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
   var rowOf = {}; // process id -> its .proc element, once drawn
   var MANY_NODES = DATA.nodes > 1;
@@ -283,18 +284,26 @@
     var sev = document.getElementById("finding-severity");
     var count = document.getElementById("finding-count");
     var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    var limit = FINDING_PAGE;
+    var more = document.getElementById("finding-more");
     function apply() {
       var needle = text.value.trim().toLowerCase();
       var floor = SEVERITY_RANK[sev.value];
-      var shown = 0;
+      var matching = 0;
       rows.forEach(function (tr) {
         var ok = Number(tr.dataset.rank) >= floor &&
           (!needle || tr.textContent.toLowerCase().indexOf(needle) >= 0);
-        tr.hidden = !ok;
-        if (ok) shown++;
+        if (ok) matching++;
+        tr.hidden = !ok || matching > limit;
       });
-      count.textContent = shown + " of " + rows.length + " findings shown";
+      var shown = Math.min(matching, limit);
+      count.textContent = matching === rows.length && shown === matching
+        ? rows.length + " findings" : shown + " of " + rows.length + " findings shown";
+      more.hidden = matching <= limit;
+      more.textContent = "show all " + matching;
     }
+    more.addEventListener("click", function () { limit = Infinity; apply(); });
+    window.addEventListener("beforeprint", function () { limit = Infinity; apply(); });
     text.addEventListener("input", apply);
     sev.addEventListener("change", apply);
     table.addEventListener("click", function (ev) {

@@ -1,0 +1,132 @@
+"""``tracee-py report`` on the command line: it writes the file and says so on stderr;
+bad input gives one clear line and exit code 2."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.query.conftest import TRACEE
+from tests.query.test_cli import run_main
+from tests.report.conftest import Incident
+
+
+def test_writes_the_report_and_says_where(
+    incident: Incident,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "r.html"
+    code, stdout, err = run_main(
+        ["report", "--data", str(incident.root), "-o", str(out)], capsys, monkeypatch
+    )
+    assert (code, stdout) == (0, "")
+    size = out.stat().st_size
+    assert err.startswith(f"wrote {out}: ")
+    assert "(cap 10.0 MiB), 15 processes, 3 findings" in err
+    assert out.read_text().startswith("<!DOCTYPE html>")
+    assert 10_000 < size < 200_000
+
+
+def test_subject_by_finding(
+    incident: Incident,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "f.html"
+    args = ["report", "--data", str(incident.root), "-o", str(out), "--finding", "shadow-read"]
+    code, _, err = run_main(args, capsys, monkeypatch)
+    assert code == 0, err
+    text = out.read_text()
+    finding = text.split('data-finding="shadow-read-', 1)[1][:8]
+    assert "finding shadow-read-" + finding in text  # the title names the finding
+    # The same id selects it again.
+    args[-1] = f"shadow-read-{finding}"
+    assert run_main(args, capsys, monkeypatch)[0] == 0
+
+
+def test_as_a_subprocess(incident: Incident, tmp_path: Path) -> None:
+    out = tmp_path / "sub.html"
+    proc = subprocess.run(
+        [TRACEE, "report", "--data", str(incident.root), "--pid", "2105", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    assert "9 processes, 3 findings" in proc.stderr
+    assert "process 2105 (" in out.read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--data", "{root}", "--pid", "99999"], "error: pid 99999 is not in the recording"),
+        (
+            ["--data", "{empty}"],
+            "error: no recordings in {empty}: no files match events/node=*/date=*/*.parquet",
+        ),
+        (
+            ["--data", "{missing}"],
+            "error: data directory {missing} does not exist (set --data or TRACEE_PY_DATA)",
+        ),
+        (
+            ["--data", "{root}", "--process-id", "12345"],
+            "error: process_id 12345 is not in the recording",
+        ),
+        (
+            ["--data", "{root}", "--pid", "2105", "--finding", "shadow-read"],
+            "error: give one subject: --pid, --process-id or --finding",
+        ),
+        (
+            ["--data", "{root}", "--finding", "nope"],
+            "error: no finding 'nope' in the recording (finding ids are in the report)",
+        ),
+        (
+            ["--data", "{root}", "--max-size", "10K"],
+            "error: the size cap must be at least 64 KiB",
+        ),
+        (
+            ["--data", "{root}", "--max-size", "lots"],
+            "error: invalid --max-size 'lots': use a number with K, M, G or T (e.g. 64M)",
+        ),
+        (
+            ["--data", "{root}", "-o", "{missing}/r.html"],
+            "error: cannot write {missing}/r.html: directory {missing} does not exist",
+        ),
+    ],
+)
+def test_errors_are_one_line_and_exit_2(
+    args: list[str],
+    message: str,
+    incident: Incident,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "empty").mkdir()
+    values = {
+        "root": str(incident.root),
+        "missing": str(tmp_path / "missing"),
+        "empty": str(tmp_path / "empty"),
+    }
+    monkeypatch.chdir(tmp_path)
+    argv = ["report", *(a.format(**values) for a in args)]
+    code, out, err = run_main(argv, capsys, monkeypatch)
+    assert (code, out) == (2, "")
+    assert err == message.format(**values) + "\n"
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_help_has_examples(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run_main(["report", "--help"], capsys, monkeypatch)
+    assert code == 0
+    assert "tracee-py report --data ./rec --pid 4242" in out
+    assert "--max-size" in out and "10M" in out
