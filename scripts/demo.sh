@@ -16,9 +16,15 @@ say "recording examples/demo/incident.sh (and everything it starts) into $TRACEE
 say "what was recorded"
 "${tp[@]}" info --no-verify
 
-say "every exec, in order"
+say "every exec, in order (successful ones; failed attempts are counted below)"
 "${tp[@]}" query "SELECT strftime(time, '%H:%M:%S.%f') AS time, pid, ppid, exe, argv
-                  FROM events WHERE event = 'process_exec' ORDER BY time"
+                  FROM events WHERE event = 'process_exec' AND retval = 0 ORDER BY time"
+
+say "failed exec attempts (PATH lookups of env and shell shims), counted apart"
+"${tp[@]}" query "SELECT retval, count(*) AS attempts, count(DISTINCT path) AS paths,
+                         count(DISTINCT process_id) AS processes
+                  FROM events WHERE event = 'process_exec' AND retval <> 0
+                  GROUP BY retval ORDER BY attempts DESC"
 
 root=$("${tp[@]}" query -o csv "SELECT process_id FROM events WHERE event = 'process_exec'
                                  AND argv[2] = 'examples/demo/incident.sh' LIMIT 1" | tail -1)
@@ -33,3 +39,8 @@ payload=$("${tp[@]}" query -o csv "SELECT process_id FROM events WHERE event = '
 
 say "signatures"
 "${tp[@]}" sig run --severity low || true
+
+report="${TRACEE_PY_DATA%/}-report.html"
+say "the incident report (one HTML file, opens offline)"
+"${tp[@]}" report --process-id "$root" -o "$report"
+echo "$report"

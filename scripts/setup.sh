@@ -10,9 +10,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # Debian's bcc is not on PyPI; the kernel-headers package is what bcc compiles against
-# when the running kernel has no matching headers (see docs/capture.md).
+# when the running kernel has no matching headers (see docs/capture.md). chromium is the
+# headless browser the report tests open reports in (Playwright drives it; it downloads
+# no browser of its own).
 packages=(python3 python3-venv python3-bpfcc bpftool linux-headers-amd64 gcc make jq strace
-          util-linux iproute2 openssl)
+          util-linux iproute2 openssl chromium)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -130,3 +130,19 @@ def test_help_has_examples(
     assert code == 0
     assert "tracee-py report --data ./rec --pid 4242" in out
     assert "--max-size" in out and "10M" in out
+
+
+def test_a_directory_as_output_is_one_line(
+    incident: Incident,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "r.html").mkdir()
+    args = ["report", "--data", str(incident.root), "-o", str(target / "r.html")]
+    code, out, err = run_main(args, capsys, monkeypatch)
+    assert (code, out) == (2, "")
+    assert err == f"error: {target / 'r.html'} is a directory: give the report's file name\n"
+    assert sorted(p.name for p in target.iterdir()) == ["r.html"]

@@ -71,18 +71,12 @@ def write_report(
             verify_hashes=verify_hashes,
             signatures=signatures,
         )
-        data.recording.warnings[:0] = [w for w in ds.warnings if w not in data.recording.warnings]
     html, view = fit(data, max_bytes, limits or Limits())
     encoded = html.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".tmp", dir=out.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(encoded)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        _write_atomically(out, encoded)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
     return ReportSummary(
         path=str(out),
         bytes=len(encoded),
@@ -93,3 +87,15 @@ def write_report(
         trimmed=view.trimmed,
         limits=view.limits,
     )
+
+
+def _write_atomically(out: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
