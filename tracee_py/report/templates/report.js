@@ -62,7 +62,8 @@
     if (p.net) meta.push("net " + p.net);
     if (p.where) meta.push(p.where);
     if (MANY_NODES) meta.push(p.node);
-    if (p.kids.length + p.more) meta.push((p.kids.length + p.more) + " children");
+    var kids = p.kids.length + p.more;
+    if (kids) meta.push(kids + (kids === 1 ? " child" : " children"));
     row.appendChild(el("span", "meta", meta.join(" · ")));
     if (id === DATA.focus) row.classList.add("focus");
     rowOf[id] = row;
@@ -352,7 +353,8 @@
     var thead = el("thead");
     var hr = el("tr");
     spec.columns.forEach(function (c, i) {
-      var th = el("th", "sortable", c);
+      var numeric = spec.rows.length && typeof spec.rows[0][i] === "number";
+      var th = el("th", "sortable" + (numeric ? " n" : ""), c);
       th.dataset.col = i;
       hr.appendChild(th);
     });
