@@ -18,7 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.query.conftest import BOOT_NS, T0, Recorder, at
+from tests.query.conftest import (  # noqa: F401  (the query tests' fixtures apply here too)
+    BOOT_NS,
+    T0,
+    Recorder,
+    _isolated_env,
+    at,
+    cache_root,
+)
 from tracee_py.synth import SynthSummary, generate
 
 S = 1_000_000_000
@@ -152,18 +159,6 @@ def incident(tmp_path_factory: pytest.TempPathFactory) -> Incident:
 def big_synth(tmp_path_factory: pytest.TempPathFactory) -> SynthSummary:
     """A subject of 10,000 processes: one node, 160,000 events."""
     return generate(tmp_path_factory.mktemp("synth") / "data", events=160_000, nodes=1, seed=5)
-
-
-@pytest.fixture(scope="session")
-def cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("index-cache")
-
-
-@pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, cache_root: Path) -> None:
-    """No test reads the user's data or cache directories."""
-    monkeypatch.setenv("TRACEE_PY_CACHE", str(cache_root))
-    monkeypatch.delenv("TRACEE_PY_DATA", raising=False)
 
 
 # -- the browser ------------------------------------------------------------------------------
