@@ -236,3 +236,18 @@ def test_prints(report: OpenReport, tmp_path: Path) -> None:
     pdf = page.pdf(path=str(tmp_path / "report.pdf"))
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     quiet(report)
+
+
+def test_hostile_process_as_the_subject(browser: Any, incident: Incident, tmp_path: Path) -> None:
+    """Its command line is in the title, the heading and the detail panel: text in all."""
+    out = tmp_path / "hostile.html"
+    write_report(incident.root, out, ReportSubject(process_id=incident.id("hostile")))
+    r = open_report(browser, out)
+    page = r.page
+    assert HOSTILE_COMM in page.title()
+    assert HOSTILE_COMM in page.locator("p.subject").inner_text()
+    assert HOSTILE_CLOSE in page.locator("#detail h3").first.inner_text()
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("img").count() == 0
+    quiet(r)
+    r.page.close()
