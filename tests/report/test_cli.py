@@ -3,6 +3,7 @@ bad input gives one clear line and exit code 2."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from tests.query.conftest import TRACEE
 from tests.query.test_cli import run_main
 from tests.report.conftest import Incident
+from tracee_py.signatures import builtin_catalog, load_signatures
 
 
 def test_writes_the_report_and_says_where(
@@ -25,8 +27,15 @@ def test_writes_the_report_and_says_where(
     )
     assert (code, stdout) == (0, "")
     size = out.stat().st_size
-    assert err.startswith(f"wrote {out}: ")
-    assert "(cap 10.0 MiB), 15 processes, 3 findings" in err
+    lines = err.splitlines()
+    assert lines[:-1] == [
+        f"running {len(load_signatures([builtin_catalog()]).signatures)} signatures",
+        "checking the recording against its manifest",
+        "summarising the events of 15 processes",
+        "drawing the report",
+    ]
+    assert lines[-1].startswith(f"wrote {out}: ")
+    assert lines[-1].endswith("(cap 10.0 MiB), 15 processes, 3 findings")
     assert out.read_text().startswith("<!DOCTYPE html>")
     assert 10_000 < size < 200_000
 
@@ -82,10 +91,6 @@ def test_as_a_subprocess(incident: Incident, tmp_path: Path) -> None:
         (
             ["--data", "{root}", "--pid", "2105", "--finding", "shadow-read"],
             "error: give one subject: --pid, --process-id or --finding",
-        ),
-        (
-            ["--data", "{root}", "--finding", "nope"],
-            "error: no finding 'nope' in the recording (finding ids are in the report)",
         ),
         (
             ["--data", "{root}", "--max-size", "10K"],
@@ -146,3 +151,38 @@ def test_a_directory_as_output_is_one_line(
     assert (code, out) == (2, "")
     assert err == f"error: {target / 'r.html'} is a directory: give the report's file name\n"
     assert sorted(p.name for p in target.iterdir()) == ["r.html"]
+
+
+def test_a_damaged_file_is_named_and_the_rest_reported(
+    incident: Incident,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = tmp_path / "data"
+    shutil.copytree(incident.root, root)
+    damaged = sorted(root.glob("events/*/*/*.parquet"))[-1]
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    rel = damaged.relative_to(root)
+    out = tmp_path / "r.html"
+    code, stdout, err = run_main(
+        ["report", "--data", str(root), "-o", str(out)], capsys, monkeypatch
+    )
+    assert (code, stdout) == (0, "")
+    assert f"warning: skipped damaged file {rel}: not a readable Parquet file" in err
+    text = out.read_text()
+    assert '<div class="integrity problems" id="integrity">' in text
+    assert f"{rel}: unreadable (not a readable Parquet file" in text
+    assert f"{rel}: hash mismatch" in text
+
+
+def test_an_unknown_finding_is_named_after_the_signatures_ran(
+    incident: Incident, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ["report", "--data", str(incident.root), "--finding", "nope"]
+    code, out, err = run_main(args, capsys, monkeypatch)
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == (
+        "error: no finding 'nope' in the recording (finding ids are in the report)"
+    )
+    assert [line for line in err.splitlines() if "error" in line] == [err.splitlines()[-1]]

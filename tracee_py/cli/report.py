@@ -6,7 +6,14 @@ from pathlib import Path
 
 import typer
 
-from tracee_py.cli.common import DATA_OPTION, FROM_OPTION, TO_OPTION, status, time_or_none
+from tracee_py.cli.common import (
+    DATA_OPTION,
+    FROM_OPTION,
+    TO_OPTION,
+    status,
+    time_or_none,
+    warn,
+)
 from tracee_py.report import DEFAULT_MAX_BYTES, ReportSubject, write_report
 from tracee_py.units import human_bytes, parse_size
 
@@ -81,7 +88,9 @@ def report(
         subject,
         max_bytes=parse_size(max_size, "--max-size"),
         verify_hashes=verify_hashes,
+        progress=status,
     )
+    warn(summary.warnings)
     shown = (
         f"{summary.processes_shown:,} of {summary.processes:,} processes (summarised)"
         if summary.trimmed

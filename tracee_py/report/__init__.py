@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tracee_py.errors import UsageError
@@ -49,12 +49,14 @@ def write_report(
     verify_hashes: bool = True,
     signatures: Sequence[Signature] | None = None,
     limits: Limits | None = None,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> ReportSummary:
     """Write the report about ``subject`` in the recording at ``root`` to ``output``.
 
     The file stays under ``max_bytes``: big subjects are summarised and cut, and the page
     says what was left out. ``signatures`` defaults to the built-in catalog. The file
-    appears whole or not at all (written to a temporary name, then renamed).
+    appears whole or not at all (written to a temporary name, then renamed). ``progress``
+    hears what is being done, one short sentence per step.
     """
     if max_bytes < MIN_MAX_BYTES:
         raise UsageError(f"the size cap must be at least {MIN_MAX_BYTES >> 10} KiB")
@@ -70,7 +72,9 @@ def write_report(
             limits=limits or Limits(),
             verify_hashes=verify_hashes,
             signatures=signatures,
+            progress=progress,
         )
+    progress("drawing the report")
     html, view = fit(data, max_bytes, limits or Limits())
     encoded = html.encode("utf-8")
     try:
@@ -86,6 +90,7 @@ def write_report(
         findings=len(data.findings),
         trimmed=view.trimmed,
         limits=view.limits,
+        warnings=[*data.recording.warnings, *data.signature_problems],
     )
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
-from datetime import UTC, datetime
+import time
+from collections.abc import Callable, Sequence
 
 from tracee_py import proctree
 from tracee_py.errors import NotFoundError, UsageError
@@ -37,6 +37,8 @@ from tracee_py.signatures.loader import builtin_catalog, load_signatures
 from tracee_py.signatures.model import Finding, Signature
 from tracee_py.signatures.report import ancestry_text
 
+INDEX_NOTICE_ROWS = 1_000_000  # below this, building the index is too quick to mention
+
 
 def collect(
     ds: Dataset,
@@ -45,28 +47,43 @@ def collect(
     limits: Limits,
     verify_hashes: bool = True,
     signatures: Sequence[Signature] | None = None,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> ReportData:
-    """Everything the report shows about ``subject`` in the open dataset ``ds``."""
+    """Everything the report shows about ``subject`` in the open dataset ``ds``.
+
+    ``progress`` hears what is being done, one short sentence per step.
+    """
     sigs = (
         list(signatures)
         if signatures is not None
         else load_signatures([builtin_catalog()], check_samples=False).signatures
     )
+    chosen = [x for x in (subject.pid, subject.process_id, subject.finding) if x is not None]
+    if len(chosen) > 1:
+        raise UsageError("give one subject: --pid, --process-id or --finding")
+    proctree.process_index(ds, on_build=lambda rows: _indexing(rows, progress))
+    # The subject is checked before the slow steps (but a finding needs the findings).
+    tree, title = (None, "") if subject.finding else subject_tree(ds, subject)
+    progress(f"running {len(sigs)} signatures")
     run = run_on_dataset(ds.root, sigs, time_from_ns=subject.from_ns, time_to_ns=subject.to_ns)
     all_findings = [_finding(f, limits.evidence_chars) for f in run.findings]
+    if tree is None:
+        tree, title = subject_tree(ds, subject, all_findings)
+    progress("checking the recording" + (" against its manifest" if verify_hashes else ""))
     recording = recording_summary(ds, verify_hashes=verify_hashes)
-    recording.warnings += run.warnings
 
-    tree, title = subject_tree(ds, subject, all_findings)
     processes: dict[int, ReportProcess] = {}
     order: list[int] = []
     for _, n in tree.walk():
         processes[n.process_id] = _process(n)
         order.append(n.process_id)
-    findings = [f for f in all_findings if f.process_id in processes]
-    for f in findings:
-        processes[f.process_id].findings.append(f.id)  # type: ignore[index]
+    findings = []
+    for f in all_findings:
+        if f.process_id is not None and f.process_id in processes:
+            processes[f.process_id].findings.append(f.id)
+            findings.append(f)
 
+    progress(f"summarising the events of {len(order):,} processes")
     window = (subject.from_ns, subject.to_ns)
     with SubjectEvents.of(ds, order, window) as events:
         for process_id, failed in events.failed_exec_counts().items():
@@ -79,11 +96,11 @@ def collect(
     return ReportData(
         title=title,
         subject=title,
-        generated=format_ns(int(datetime.now(UTC).timestamp() * 1e9), digits=0),
+        generated=format_ns(time.time_ns(), digits=0),
         recording=recording,
         findings=findings,
         findings_elsewhere=len(all_findings) - len(findings),
-        signature_problems=[w for w in run.warnings if w.startswith("signature ")],
+        signature_problems=[w for w in run.warnings if w not in recording.warnings],
         processes=processes,
         roots=[r.process_id for r in tree.roots],
         focus=tree.focus,
@@ -186,17 +203,17 @@ def _finding(f: Finding, evidence_chars: int) -> ReportFinding:
 
 
 def subject_tree(
-    ds: Dataset, subject: ReportSubject, findings: list[ReportFinding]
+    ds: Dataset, subject: ReportSubject, findings: list[ReportFinding] | None = None
 ) -> tuple[ProcessTree, str]:
-    """The processes the report is about, as a tree, and a title that says which."""
-    chosen = [x for x in (subject.pid, subject.process_id, subject.finding) if x is not None]
-    if len(chosen) > 1:
-        raise UsageError("give one subject: --pid, --process-id or --finding")
+    """The processes the report is about, as a tree, and a title that says which.
+
+    A subject chosen by finding needs the ``findings`` of the recording.
+    """
     window = (subject.from_ns, subject.to_ns)
     focus: ProcessNode | None = None
     title = ""
     if subject.finding is not None:
-        f = _pick_finding(subject.finding, findings)
+        f = _pick_finding(subject.finding, findings or [])
         if f.process_id is None:
             raise NotFoundError(f"finding {f.id} names no process")
         focus = proctree.find_process(ds, f.process_id)
@@ -216,6 +233,11 @@ def subject_tree(
     if subject.from_ns is None and subject.to_ns is None:
         return tree, f"the whole recording ({len(index):,} processes)"
     return tree, f"{tree.title}"
+
+
+def _indexing(rows: int, progress: Callable[[str], None]) -> None:
+    if rows >= INDEX_NOTICE_ROWS:
+        progress(f"indexing the processes of {rows:,} events (once per dataset, then cached)")
 
 
 def _pick_finding(text: str, findings: list[ReportFinding]) -> ReportFinding:

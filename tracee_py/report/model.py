@@ -181,3 +181,4 @@ class ReportSummary:
     findings: int
     trimmed: bool
     limits: Limits
+    warnings: list[str]  # damaged files, signatures that failed: also shown on the page
