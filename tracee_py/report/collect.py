@@ -95,7 +95,6 @@ def collect(
         tables = [events.table(query, limits.table_rows) for query in TABLES]
     return ReportData(
         title=title,
-        subject=title,
         generated=format_ns(time.time_ns(), digits=0),
         recording=recording,
         findings=findings,
@@ -128,16 +127,17 @@ def recording_summary(ds: Dataset, *, verify_hashes: bool) -> RecordingSummary:
     ]
     problems = [f"{d.path}: unreadable ({d.reason})" for d in info.damaged]
     problems += [f"{c.file}: {c.status.replace('_', ' ')} ({c.detail})" for c in info.manifest]
-    n_files = len(info.files)
+    # The manifest lists the event files (the stats writer's files are not listed).
+    n_files = sum(1 for f in info.files if f.path.startswith("events/"))
     if problems:
         integrity = "problems"
-        text = f"{len(problems)} problem(s) among {n_files} files; the report shows the rest"
+        text = f"{len(problems)} problem(s) with the data files; the report shows the rest"
     elif verify_hashes:
         integrity = "verified"
-        text = f"all {n_files} files match their manifest hashes"
+        text = f"all {n_files} event files match their manifest hashes"
     else:
         integrity = "not verified"
-        text = f"{n_files} files, all listed in the manifest; hashes not checked (--no-verify)"
+        text = f"{n_files} event files, all in the manifest; hashes not checked (--no-verify)"
     first, last = info.first_ns, info.last_ns
     return RecordingSummary(
         root=info.root,

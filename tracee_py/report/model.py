@@ -152,8 +152,7 @@ class Table:
 class ReportData:
     """Everything the report shows, at the largest size asked for."""
 
-    title: str
-    subject: str
+    title: str  # what the report is about
     generated: str
     recording: RecordingSummary
     findings: list[ReportFinding]
