@@ -35,8 +35,16 @@ from tracee_py.units import human_bytes
 
 MAX_ATTEMPTS = 12
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
-_JSON_UNSAFE = re.compile(r"[<>&\u2028\u2029]")
+# In a script element, "</script" ends it, "<!--" changes how it ends; the line separators
+# are JavaScript line ends. None of them can appear in the JSON written there.
+_JSON_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+_JSON_UNSAFE = re.compile("[" + "".join(_JSON_ESCAPES) + "]")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 
@@ -66,11 +74,7 @@ def visible(text: Any) -> Any:
 def script_json(value: Any) -> Markup:
     """JSON that is safe inside a ``<script>`` element: it cannot contain ``<``."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return Markup(_JSON_UNSAFE.sub(lambda m: _JSON_ESCAPES.get(m.group(0)) or _u(m.group(0)), text))
-
-
-def _u(ch: str) -> str:
-    return f"\\u{ord(ch):04x}"
+    return Markup(_JSON_UNSAFE.sub(lambda m: _JSON_ESCAPES[m.group(0)], text))
 
 
 def _clean(value: Any) -> Any:
@@ -101,6 +105,7 @@ def view(data: ReportData, limits: Limits) -> View:
             "start order, and every process with a finding shown here and its ancestors)"
         )
     finding_ids = {f.id for f in findings}
+    kept_set = set(kept)
 
     timelines: dict[str, Any] = {}
     budget = limits.timeline_total
@@ -149,7 +154,7 @@ def view(data: ReportData, limits: Limits) -> View:
         "focus": str(data.focus) if data.focus is not None else None,
         "nodes": len({procs[p].node for p in kept}),
         "roots": [str(r) for r in data.roots if r in kept],
-        "procs": {str(p): _process_json(procs[p], kept, finding_ids) for p in kept},
+        "procs": {str(p): _process_json(procs[p], kept_set, finding_ids) for p in kept},
         "timelines": timelines,
         "findings": {
             f.id: {
@@ -203,9 +208,8 @@ def _kept_processes(data: ReportData, limit: int, flagged: list[int]) -> list[in
     return [p for p in data.order if p in chosen]
 
 
-def _process_json(p: ReportProcess, kept: list[int] | set[int], finding_ids: set[str]) -> dict:
-    keep = kept if isinstance(kept, set) else set(kept)
-    kids = [str(c) for c in p.children if c in keep]
+def _process_json(p: ReportProcess, kept: set[int], finding_ids: set[str]) -> dict[str, Any]:
+    kids = [str(c) for c in p.children if c in kept]
     return {
         "pid": p.pid,
         "node": p.node,
