@@ -25,6 +25,7 @@ from tests.query.conftest import (  # noqa: F401  (the query tests' fixtures app
     _isolated_env,
     at,
     cache_root,
+    scenario,
 )
 from tracee_py.synth import SynthSummary, generate
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.query.conftest import at
+from tests.query.conftest import Scenario, at
 from tests.report.conftest import HOSTILE_CLOSE, Incident
 from tracee_py.query import open_dataset
 from tracee_py.report import Limits, ReportData, ReportSubject, script_json, visible, write_report
@@ -80,3 +80,17 @@ def test_window(incident: Incident, tmp_path: Path) -> None:
     # sudo, and the long-lived processes around it
     assert summary.processes == 4
     assert "Password hashes" not in out.read_text()
+
+
+def test_containers_pods_and_nodes(scenario: Scenario) -> None:
+    """The query tests' two-node recording: a container in a pod, a kill, a lost fork."""
+    with open_dataset(scenario.root) as ds:
+        data = collect(ds, ReportSubject(), limits=Limits(), signatures=[])
+    nginx = data.processes[scenario.id("alpha:nginx")]
+    assert nginx.where == "container web, pod prod/web-1"
+    assert (nginx.user, nginx.node) == ("root", "alpha")
+    assert data.processes[scenario.id("alpha:sleep")].ending == "killed by SIGKILL"
+    assert data.processes[scenario.id("beta:curl")].node == "beta"
+    assert data.findings == [] and data.recording.lost == 7
+    v = view(data, Limits())
+    assert v.payload["nodes"] == 2
