@@ -93,6 +93,20 @@ def test_as_a_subprocess(incident: Incident, tmp_path: Path) -> None:
             "error: give one subject: --pid, --process-id or --finding",
         ),
         (
+            ["--data", "{root}", "--at", "2026-03-14T10:00:02Z"],
+            "error: --at picks the process a reused pid named: give it with --pid",
+        ),
+        (
+            ["--data", "{root}", "--from", "2026-03-14T11:00:00Z", "--to", "2026-03-14T10:00:00Z"],
+            "error: the time window is empty: 2026-03-14T11:00:00.000000000Z is after "
+            "2026-03-14T10:00:00.000000000Z",
+        ),
+        (
+            ["--data", "{root}", "--from", "yesterday"],
+            "error: cannot read time 'yesterday': use ISO-8601 (2026-03-14T22:05:00Z) or a "
+            "time relative to now (-10m, -2h, now)",
+        ),
+        (
             ["--data", "{root}", "--max-size", "10K"],
             "error: the size cap must be at least 64 KiB",
         ),

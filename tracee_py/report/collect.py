@@ -58,9 +58,7 @@ def collect(
         if signatures is not None
         else load_signatures([builtin_catalog()], check_samples=False).signatures
     )
-    chosen = [x for x in (subject.pid, subject.process_id, subject.finding) if x is not None]
-    if len(chosen) > 1:
-        raise UsageError("give one subject: --pid, --process-id or --finding")
+    check_subject(subject)
     proctree.process_index(ds, on_build=lambda rows: _indexing(rows, progress))
     # The subject is checked before the slow steps (but a finding needs the findings).
     tree, title = (None, "") if subject.finding else subject_tree(ds, subject)
@@ -200,6 +198,17 @@ def _finding(f: Finding, evidence_chars: int) -> ReportFinding:
 
 
 # -- the subject ----------------------------------------------------------------------------------
+
+
+def check_subject(subject: ReportSubject) -> None:
+    chosen = [x for x in (subject.pid, subject.process_id, subject.finding) if x is not None]
+    if len(chosen) > 1:
+        raise UsageError("give one subject: --pid, --process-id or --finding")
+    if subject.at_ns is not None and subject.pid is None:
+        raise UsageError("--at picks the process a reused pid named: give it with --pid")
+    lo, hi = subject.from_ns, subject.to_ns
+    if lo is not None and hi is not None and lo > hi:
+        raise UsageError(f"the time window is empty: {format_ns(lo)} is after {format_ns(hi)}")
 
 
 def subject_tree(
