@@ -64,7 +64,7 @@ def collect(
     tree, title = (None, "") if subject.finding else subject_tree(ds, subject)
     progress(f"running {len(sigs)} signatures")
     run = run_on_dataset(ds.root, sigs, time_from_ns=subject.from_ns, time_to_ns=subject.to_ns)
-    all_findings = [_finding(f, limits.evidence_chars) for f in run.findings]
+    all_findings = [_finding(f) for f in run.findings]
     if tree is None:
         tree, title = subject_tree(ds, subject, all_findings)
     progress("checking the recording" + (" against its manifest" if verify_hashes else ""))
@@ -173,11 +173,11 @@ def finding_id(f: Finding) -> str:
     return f"{f.signature_id}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
-def _finding(f: Finding, evidence_chars: int) -> ReportFinding:
+def _finding(f: Finding) -> ReportFinding:
     evidence = []
     for key, value in f.evidence.items():
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        evidence.append((key, text[:evidence_chars]))
+        evidence.append((key, text))
     return ReportFinding(
         id=finding_id(f),
         signature_id=f.signature_id,

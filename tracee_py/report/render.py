@@ -149,11 +149,10 @@ def view(data: ReportData, limits: Limits) -> View:
                 "note": t.note,
             }
         )
-    evidence_cut = limits.evidence_chars < Limits().evidence_chars
     payload = {
         "focus": str(data.focus) if data.focus is not None else None,
         "nodes": len({procs[p].node for p in kept}),
-        "roots": [str(r) for r in data.roots if r in kept],
+        "roots": [str(r) for r in data.roots if r in kept_set],
         "procs": {str(p): _process_json(procs[p], kept_set, finding_ids) for p in kept},
         "timelines": timelines,
         "findings": {
@@ -164,16 +163,20 @@ def view(data: ReportData, limits: Limits) -> View:
                 "time": f.time,
                 "detail": f.detail,
                 "technique": f"{f.technique_id} {f.technique}",
-                "ev": [[k, v[: limits.evidence_chars]] for k, v in f.evidence],
+                "ev": [[k, _cut(v, limits.evidence_chars)] for k, v in f.evidence],
             }
             for f in findings
         },
         "tables": tables,
     }
-    if evidence_cut:
+    if any(len(v) > limits.evidence_chars for f in findings for _, v in f.evidence):
         cuts.append(f"evidence values are cut at {limits.evidence_chars:,} characters")
     shown = [procs[p] for p in kept]
     return View(data, limits, shown, findings, _clean(payload), cuts)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _first(events: list[TimelineLine], n: int) -> list[TimelineLine]:
