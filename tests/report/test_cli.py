@@ -123,23 +123,25 @@ def test_as_a_subprocess(incident: Incident, tmp_path: Path) -> None:
 def test_errors_are_one_line_and_exit_2(
     args: list[str],
     message: str,
-    incident: Incident,
-    tmp_path: Path,
+    places: dict[str, str],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Nothing is written, not even the default report.html in the working directory."""
+    monkeypatch.chdir(places["cwd"])
+    code, out, err = run_main(["report", *(a.format(**places) for a in args)], capsys, monkeypatch)
+    assert (code, out, err) == (2, "", message.format(**places) + "\n")
+    assert list(Path(places["cwd"]).iterdir()) == []
+
+
+@pytest.fixture
+def places(incident: Incident, tmp_path: Path) -> dict[str, str]:
+    """The recording, an empty and a missing directory, and an empty working directory."""
     (tmp_path / "empty").mkdir()
-    values = {
-        "root": str(incident.root),
-        "missing": str(tmp_path / "missing"),
-        "empty": str(tmp_path / "empty"),
-    }
-    monkeypatch.chdir(tmp_path)
-    argv = ["report", *(a.format(**values) for a in args)]
-    code, out, err = run_main(argv, capsys, monkeypatch)
-    assert (code, out) == (2, "")
-    assert err == message.format(**values) + "\n"
-    assert not (tmp_path / "report.html").exists()
+    (tmp_path / "cwd").mkdir()
+    names = {"root": incident.root, "cwd": tmp_path / "cwd"}
+    names.update({n: tmp_path / n for n in ("empty", "missing")})
+    return {name: str(path) for name, path in names.items()}
 
 
 def test_help_has_examples(
