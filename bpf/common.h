@@ -2,9 +2,10 @@
  *
  * Every setting arrives as a -D flag built by tracee_py/capture/settings.py from validated
  * integers: the event kind numbers (K_*), our syscall numbers (SC_*), the string caps, the
- * filters and the ring-buffer size. Nothing here dereferences a kernel struct: only
- * tracepoint arguments, helpers and user memory are read, so any recent kernel-headers
- * package is good enough for bcc to compile against.
+ * filters, the ring-buffer size and what tracee_py/capture/kernel.py probed in the running
+ * kernel (HAVE_*, HOOKS_FAST, GROUP_DEAD_*, offsets). Kernel structs are read only where a
+ * kernel lacks a tracepoint field, at offsets taken from the kernel's own BTF, so any
+ * recent kernel-headers package is good enough for bcc to compile against.
  */
 #ifndef TRACEE_PY_COMMON_H
 #define TRACEE_PY_COMMON_H
@@ -14,6 +15,16 @@
 #endif
 
 #include <linux/capability.h>
+#if HOOKS_FAST
+#include <uapi/linux/ptrace.h> /* struct pt_regs */
+#endif
+#if GROUP_DEAD_FROM_HEADERS
+/* No BTF: the running kernel's own headers (kernel.py checked they are there) say where
+ * the members lie. */
+#include <linux/sched/signal.h>
+#define TASK_SIGNAL_OFFSET offsetof(struct task_struct, signal)
+#define SIGNAL_LIVE_OFFSET offsetof(struct signal_struct, live)
+#endif
 
 #define KIND_ON(k) ((KIND_MASK >> (k)) & 1)
 
@@ -61,16 +72,53 @@ struct exit_info {
     u32 have;        /* bit 0 group_code, bit 1 thread_code, bit 2 sig */
 };
 
-/* Arguments saved at sys_enter live in task-local storage: one slot per thread, reached
+/* Arguments saved at syscall entry live in task-local storage: one slot per thread, reached
  * through the task itself. That is much cheaper than a hash map keyed by thread id (update
  * at enter, lookup and delete at exit): see benchmarks/README.md. The slot is reused, so a
- * consumed slot is marked free with kind = 0 rather than deleted. Kernels before 5.15 (task
- * storage in tracing programs, bpf_get_current_task_btf) keep the hash map. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 15, 0)
-#define PENDING_IN_TASK_STORAGE 1
+ * consumed slot is marked free with kind = 0 rather than deleted. Kernels whose tracing
+ * programs may not call bpf_task_storage_get and bpf_get_current_task_btf (probed at start,
+ * HAVE_TASK_STORAGE) keep the hash map. */
+#define PENDING_IN_TASK_STORAGE HAVE_TASK_STORAGE
+
+/* How syscalls are hooked, for every syscall below (kernel.py chooses, settings.py says):
+ *
+ * - tracepoints (HOOKS_FAST = 0): syscalls:sys_enter_NAME and sys_exit_NAME. Every kernel
+ *   has them, but while any syscall tracepoint is attached every syscall of every task
+ *   takes the kernel's slow path.
+ * - fentry/fexit (HOOKS_FAST = 1) on the kernel's __x64_sys_NAME(struct pt_regs *): the
+ *   same arguments (the user registers) and the same return value, through trampolines,
+ *   so syscalls stay on the fast path.
+ *
+ * SYS_ENTER(name) and SYS_EXIT(name) open a program; inside, SYS_ARG(n) is argument n as
+ * the task passed it (a u64, cast by the caller to the syscall's declared type) and SYS_RET
+ * the return value. Both ways produce the same records: tests compare them row by row. */
+#if HOOKS_FAST
+#define SYS_ENTER(name) KFUNC_PROBE(__x64_sys_##name, const struct pt_regs *regs)
+#define SYS_EXIT(name) KRETFUNC_PROBE(__x64_sys_##name, const struct pt_regs *regs, long ret)
+#define SYS_REG_0 di
+#define SYS_REG_1 si
+#define SYS_REG_2 dx
+#define SYS_REG_3 r10
+#define SYS_REG_4 r8
+#define SYS_REG_5 r9
+#define SYS_ARG_(reg) ((u64)regs->reg)
+#define SYS_ARG_X(reg) SYS_ARG_(reg)
+#define SYS_ARG(n) SYS_ARG_X(SYS_REG_##n)
+#define SYS_RET ret
 #else
-#define PENDING_IN_TASK_STORAGE 0
+#define SYS_ENTER(name) TRACEPOINT_PROBE(syscalls, sys_enter_##name)
+#define SYS_EXIT(name) TRACEPOINT_PROBE(syscalls, sys_exit_##name)
+/* Arguments follow the syscall number, one unsigned long each, from the offset the
+ * tracepoint's format file gives (SYS_ARGS_OFFSET, read at start). */
+#define SYS_ARG(n) (*(const u64 *)((const char *)args + SYS_ARGS_OFFSET + 8 * (n)))
+#define SYS_RET args->ret
 #endif
+/* Argument n converted to the syscall's declared C type, as the kernel converts it. */
+#define ARG_LONG(n) ((s64)SYS_ARG(n))
+#define ARG_INT(n) ((s32)SYS_ARG(n))
+#define ARG_UINT(n) ((u32)SYS_ARG(n))
+#define ARG_MODE(n) ((u16)SYS_ARG(n)) /* umode_t */
+#define ARG_PTR(n) ((const void *)SYS_ARG(n))
 
 BPF_RINGBUF_OUTPUT(events, RINGBUF_PAGES);
 BPF_PERCPU_ARRAY(lost, u64, 128);              /* per kind (aux kinds 100..102 too) */
@@ -81,6 +129,9 @@ BPF_TASK_STORAGE(pending_args, struct pending);
 BPF_HASH(pending_args, u32, struct pending, PENDING_MAX);
 #endif
 BPF_HASH(exit_infos, u32, struct exit_info, PENDING_MAX);
+#if !GROUP_DEAD_FROM_TRACEPOINT
+BPF_TABLE("lru_hash", u32, u8, exit_emitted, PENDING_MAX);  /* tgids whose exit was emitted */
+#endif
 BPF_HASH(followed, u32, u8, FOLLOW_MAX);       /* tgids recorded in follow mode */
 BPF_ARRAY(comm_filter, struct { char c[16]; }, 1);
 BPF_ARRAY(layout_probe, struct event, 1);      /* never written: exposes the layout */
@@ -294,10 +345,10 @@ static __always_inline struct event *finish_args(s64 ret, struct pending **out) 
 }
 
 /* A syscall whose main event carries one user path (p0). */
-#define PATH_EXIT(cat_sys)                                              \
-    TRACEPOINT_PROBE(syscalls, cat_sys) {                               \
+#define PATH_EXIT(name)                                                 \
+    SYS_EXIT(name) {                                                    \
         struct pending *p = 0;                                          \
-        struct event *e = finish_args(args->ret, &p);                   \
+        struct event *e = finish_args(SYS_RET, &p);                     \
         if (!e)                                                         \
             return 0;                                                   \
         read_user_str(e, (const void *)p->p0);                          \
@@ -307,14 +358,14 @@ static __always_inline struct event *finish_args(s64 ret, struct pending **out) 
     }
 
 /* A syscall with a second path (p1) emitted first as an aux record. */
-#define TWO_PATH_EXIT(cat_sys)                                          \
-    TRACEPOINT_PROBE(syscalls, cat_sys) {                               \
+#define TWO_PATH_EXIT(name)                                             \
+    SYS_EXIT(name) {                                                    \
         struct pending *q = peek_pending();                             \
         if (!q)                                                         \
             return 0;                                                   \
         emit_path2((const void *)q->p1, q->syscall);                    \
         struct pending *p = 0;                                          \
-        struct event *e = finish_args(args->ret, &p);                   \
+        struct event *e = finish_args(SYS_RET, &p);                     \
         if (!e)                                                         \
             return 0;                                                   \
         read_user_str(e, (const void *)p->p0);                          \
@@ -324,15 +375,27 @@ static __always_inline struct event *finish_args(s64 ret, struct pending **out) 
     }
 
 /* A syscall whose event has no string. */
-#define PLAIN_EXIT(cat_sys)                                             \
-    TRACEPOINT_PROBE(syscalls, cat_sys) {                               \
+#define PLAIN_EXIT(name)                                                \
+    SYS_EXIT(name) {                                                    \
         struct pending *p = 0;                                          \
-        struct event *e = finish_args(args->ret, &p);                   \
+        struct event *e = finish_args(SYS_RET, &p);                     \
         if (!e)                                                         \
             return 0;                                                   \
         submit_event(e);                                                \
         drop_pending();                                                 \
         return 0;                                                       \
     }
+
+/* A syscall whose entry only saves arguments: SAVE_ENTER(name, save_args(...)). */
+#define SAVE_ENTER(name, save)                                          \
+    SYS_ENTER(name) {                                                   \
+        save;                                                           \
+        return 0;                                                       \
+    }
+
+/* Entry saves, exit emits: the common shapes, one line per syscall. */
+#define PATH_SYSCALL(name, save) SAVE_ENTER(name, save) PATH_EXIT(name)
+#define TWO_PATH_SYSCALL(name, save) SAVE_ENTER(name, save) TWO_PATH_EXIT(name)
+#define PLAIN_SYSCALL(name, save) SAVE_ENTER(name, save) PLAIN_EXIT(name)
 
 #endif /* TRACEE_PY_COMMON_H */

@@ -41,42 +41,28 @@ static __always_inline int sockaddr_exit(s64 ret, int peer_len_is_ptr) {
     return 0;
 }
 
+#define SOCKADDR_SYSCALL(name, peer_len_is_ptr, save)                   \
+    SAVE_ENTER(name, save)                                              \
+    SYS_EXIT(name) { return sockaddr_exit(SYS_RET, peer_len_is_ptr); }
+
 #if KIND_ON(K_NET_CONNECT)
-TRACEPOINT_PROBE(syscalls, sys_enter_connect) {
-    save_args(K_NET_CONNECT, SC_connect, 0, 0, args->addrlen, args->fd, args->uservaddr, 0);
-    return 0;
-}
-TRACEPOINT_PROBE(syscalls, sys_exit_connect) { return sockaddr_exit(args->ret, 0); }
+SOCKADDR_SYSCALL(connect, 0, save_args(K_NET_CONNECT, SC_connect, 0, 0, ARG_INT(2), ARG_INT(0),
+                                       ARG_PTR(1), 0))
 #endif
 
 #if KIND_ON(K_NET_ACCEPT)
-TRACEPOINT_PROBE(syscalls, sys_enter_accept) {
-    save_args(K_NET_ACCEPT, SC_accept, 0, 0, 0, args->fd, args->upeer_sockaddr,
-              args->upeer_addrlen);
-    return 0;
-}
-TRACEPOINT_PROBE(syscalls, sys_exit_accept) { return sockaddr_exit(args->ret, 1); }
-TRACEPOINT_PROBE(syscalls, sys_enter_accept4) {
-    save_args(K_NET_ACCEPT, SC_accept4, 0, 0, 0, args->fd, args->upeer_sockaddr,
-              args->upeer_addrlen);
-    return 0;
-}
-TRACEPOINT_PROBE(syscalls, sys_exit_accept4) { return sockaddr_exit(args->ret, 1); }
+SOCKADDR_SYSCALL(accept, 1, save_args(K_NET_ACCEPT, SC_accept, 0, 0, 0, ARG_INT(0), ARG_PTR(1),
+                                      ARG_PTR(2)))
+SOCKADDR_SYSCALL(accept4, 1, save_args(K_NET_ACCEPT, SC_accept4, 0, 0, 0, ARG_INT(0), ARG_PTR(1),
+                                       ARG_PTR(2)))
 #endif
 
 #if KIND_ON(K_NET_BIND)
-TRACEPOINT_PROBE(syscalls, sys_enter_bind) {
-    save_args(K_NET_BIND, SC_bind, 0, 0, args->addrlen, args->fd, args->umyaddr, 0);
-    return 0;
-}
-TRACEPOINT_PROBE(syscalls, sys_exit_bind) { return sockaddr_exit(args->ret, 0); }
+SOCKADDR_SYSCALL(bind, 0, save_args(K_NET_BIND, SC_bind, 0, 0, ARG_INT(2), ARG_INT(0), ARG_PTR(1),
+                                    0))
 #endif
 
 /* listen: a1 = backlog (no address: the socket was bound earlier). */
 #if KIND_ON(K_NET_LISTEN)
-TRACEPOINT_PROBE(syscalls, sys_enter_listen) {
-    save_args(K_NET_LISTEN, SC_listen, 0, args->backlog, 0, args->fd, 0, 0);
-    return 0;
-}
-PLAIN_EXIT(sys_exit_listen)
+PLAIN_SYSCALL(listen, save_args(K_NET_LISTEN, SC_listen, 0, ARG_INT(1), 0, ARG_INT(0), 0, 0))
 #endif

@@ -1,32 +1,51 @@
 /* Process lifecycle: fork (threads excluded), exec with argv and selected environment,
  * exit with its code or fatal signal, chdir. */
 
-#if KIND_ON(K_PROCESS_FORK)
-TRACEPOINT_PROBE(syscalls, sys_enter_clone) {
-    save_args(K_PROCESS_FORK, SC_clone, args->clone_flags, 0, 0, 0, 0, 0);
-    return 0;
-}
-TRACEPOINT_PROBE(syscalls, sys_exit_clone) { drop_pending(); return 0; }
-
-TRACEPOINT_PROBE(syscalls, sys_enter_clone3) {
+static __always_inline u64 clone3_flags(const void *uargs) {
     u64 flags = 0;
-    bpf_probe_read_user(&flags, sizeof(flags), args->uargs);  /* clone_args.flags */
-    save_args(K_PROCESS_FORK, SC_clone3, flags, 0, 0, 0, 0, 0);
-    return 0;
+    bpf_probe_read_user(&flags, sizeof(flags), uargs);  /* clone_args.flags */
+    return flags;
 }
-TRACEPOINT_PROBE(syscalls, sys_exit_clone3) { drop_pending(); return 0; }
 
-TRACEPOINT_PROBE(syscalls, sys_enter_fork) {
-    save_args(K_PROCESS_FORK, SC_fork, 0, 0, 0, 0, 0, 0);
-    return 0;
-}
-TRACEPOINT_PROBE(syscalls, sys_exit_fork) { drop_pending(); return 0; }
+#if KIND_ON(K_PROCESS_FORK)
+#if !HOOKS_FAST
+/* The clone flags wait for sched_process_fork; the exit only clears them. */
+#define FORK_SYSCALL(name, save)                                        \
+    SAVE_ENTER(name, save)                                              \
+    SYS_EXIT(name) { drop_pending(); return 0; }
 
-TRACEPOINT_PROBE(syscalls, sys_enter_vfork) {
-    save_args(K_PROCESS_FORK, SC_vfork, 0, 0, 0, 0, 0, 0);
+FORK_SYSCALL(clone, save_args(K_PROCESS_FORK, SC_clone, ARG_LONG(0), 0, 0, 0, 0, 0))
+FORK_SYSCALL(clone3, save_args(K_PROCESS_FORK, SC_clone3, clone3_flags(ARG_PTR(0)), 0, 0, 0, 0, 0))
+FORK_SYSCALL(fork, save_args(K_PROCESS_FORK, SC_fork, 0, 0, 0, 0, 0, 0))
+FORK_SYSCALL(vfork, save_args(K_PROCESS_FORK, SC_vfork, 0, 0, 0, 0, 0, 0))
+#endif /* !HOOKS_FAST */
+#endif
+
+#if HOOKS_FAST
+/* With fentry/fexit nothing runs at the entry of clone and its relatives (kernels' BTF has
+ * no __x64_sys_fork or __x64_sys_vfork to attach to), so sched_process_fork reads the
+ * parent's saved user registers instead: the x86_64 syscall number says which call this is,
+ * the first argument holds clone's flags. Kernel threads made no syscall: 0, as with
+ * tracepoints. */
+static __always_inline u16 fork_from_regs(u64 *flags) {
+    const char *regs = (const char *)bpf_task_pt_regs(bpf_get_current_task_btf());
+    u64 nr = 0, di = 0;
+    bpf_probe_read_kernel(&nr, sizeof(nr), regs + offsetof(struct pt_regs, orig_ax));
+    bpf_probe_read_kernel(&di, sizeof(di), regs + offsetof(struct pt_regs, di));
+    switch (nr) {
+    case 56:
+        *flags = di;
+        return SC_clone;
+    case 57:
+        return SC_fork;
+    case 58:
+        return SC_vfork;
+    case 435:
+        *flags = clone3_flags((const void *)di);
+        return SC_clone3;
+    }
     return 0;
 }
-TRACEPOINT_PROBE(syscalls, sys_exit_vfork) { drop_pending(); return 0; }
 #endif
 
 /* Runs in the parent. a0 = clone flags, a1 = child tgid. */
@@ -35,14 +54,21 @@ TRACEPOINT_PROBE(sched, sched_process_fork) {
     u32 tgid = pt >> 32;
     u64 flags = 0;
     u16 syscall = 0;
+#if HOOKS_FAST
+    syscall = fork_from_regs(&flags);
+#else
     struct pending *p = peek_pending();
     if (p && p->kind == K_PROCESS_FORK) {
         flags = p->a0;
         syscall = p->syscall;
     }
+#endif
     if (flags & CLONE_THREAD_FLAG)
         return 0;  /* a thread, not a process: not a tree node */
     u32 child = args->child_pid;
+#if !GROUP_DEAD_FROM_TRACEPOINT
+    exit_emitted.delete(&child);  /* a new process with that pid has not exited yet */
+#endif
 #if FILTER_FOLLOW
     if (!followed.lookup(&tgid))
         return 0;
@@ -112,12 +138,11 @@ static __always_inline int exec_enter(const char *filename, const char *const *a
     return 0;
 }
 
-TRACEPOINT_PROBE(syscalls, sys_enter_execve) {
-    return exec_enter(args->filename, args->argv, args->envp, AT_FDCWD_VALUE, 0, SC_execve);
+SYS_ENTER(execve) {
+    return exec_enter(ARG_PTR(0), ARG_PTR(1), ARG_PTR(2), AT_FDCWD_VALUE, 0, SC_execve);
 }
-TRACEPOINT_PROBE(syscalls, sys_enter_execveat) {
-    return exec_enter(args->filename, args->argv, args->envp, args->fd, args->flags,
-                      SC_execveat);
+SYS_ENTER(execveat) {
+    return exec_enter(ARG_PTR(1), ARG_PTR(2), ARG_PTR(3), ARG_INT(0), ARG_INT(4), SC_execveat);
 }
 
 /* Success: emitted from the new image. a1 = the thread id before exec. */
@@ -157,8 +182,8 @@ static __always_inline int exec_exit(s64 ret) {
     drop_pending();
     return 0;
 }
-TRACEPOINT_PROBE(syscalls, sys_exit_execve) { return exec_exit(args->ret); }
-TRACEPOINT_PROBE(syscalls, sys_exit_execveat) { return exec_exit(args->ret); }
+SYS_EXIT(execve) { return exec_exit(SYS_RET); }
+SYS_EXIT(execveat) { return exec_exit(SYS_RET); }
 #endif
 
 #if KIND_ON(K_PROCESS_EXIT)
@@ -168,23 +193,23 @@ static __always_inline struct exit_info *exit_info_of_current(void) {
     return exit_infos.lookup_or_try_init(&tgid, &zero);
 }
 
-TRACEPOINT_PROBE(syscalls, sys_enter_exit_group) {
+SYS_ENTER(exit_group) {
     if (skip_current())
         return 0;
     struct exit_info *x = exit_info_of_current();
     if (x && !(x->have & 1)) {
-        x->group_code = args->error_code;
+        x->group_code = ARG_INT(0);
         x->have |= 1;
     }
     return 0;
 }
 
-TRACEPOINT_PROBE(syscalls, sys_enter_exit) {
+SYS_ENTER(exit) {
     if (skip_current())
         return 0;
     struct exit_info *x = exit_info_of_current();
     if (x) {
-        x->thread_code = args->error_code;  /* the last thread's code wins */
+        x->thread_code = ARG_INT(0);  /* the last thread's code wins */
         x->have |= 2;
     }
     return 0;
@@ -207,10 +232,38 @@ TRACEPOINT_PROBE(signal, signal_deliver) {
     return 0;
 }
 
+/* Whether the exiting task is the last of its thread group, on kernels whose tracepoint
+ * does not say (it does from 6.16, GROUP_DEAD_FROM_TRACEPOINT). do_exit has already counted
+ * the task out of signal->live when the tracepoint fires, so the group is dead when live
+ * is 0; the offsets of task_struct.signal and signal_struct.live come from the kernel's
+ * BTF (or its own headers), never guessed. Two threads exiting at once can both see 0:
+ * exit_emitted lets only the first one through. */
+#if !GROUP_DEAD_FROM_TRACEPOINT
+static __always_inline int last_thread_exiting(void) {
+    const char *task = (const char *)bpf_get_current_task();
+    const char *signal = 0;
+    int live = 1;
+    if (bpf_probe_read_kernel(&signal, sizeof(signal), task + TASK_SIGNAL_OFFSET) != 0 || !signal)
+        return 0;
+    if (bpf_probe_read_kernel(&live, sizeof(live), signal + SIGNAL_LIVE_OFFSET) != 0)
+        return 0;
+    if (live != 0)
+        return 0;
+    u32 tgid = bpf_get_current_pid_tgid() >> 32;
+    u8 one = 1;
+    return exit_emitted.insert(&tgid, &one) == 0;  /* fails when it is already there */
+}
+#endif
+
 TRACEPOINT_PROBE(sched, sched_process_exit) {
     drop_pending();  /* a thread that dies inside a syscall leaves no stale arguments */
+#if GROUP_DEAD_FROM_TRACEPOINT
     if (!args->group_dead)
         return 0;  /* a thread ended, not the process */
+#else
+    if (!last_thread_exiting())
+        return 0;
+#endif
     u32 tgid = bpf_get_current_pid_tgid() >> 32;
     struct exit_info *x = exit_infos.lookup(&tgid);
     if (!skip_current()) {
@@ -237,14 +290,6 @@ TRACEPOINT_PROBE(sched, sched_process_exit) {
 #endif
 
 #if KIND_ON(K_CHDIR)
-TRACEPOINT_PROBE(syscalls, sys_enter_chdir) {
-    save_args(K_CHDIR, SC_chdir, 0, 0, 0, -1, args->filename, 0);
-    return 0;
-}
-PATH_EXIT(sys_exit_chdir)
-TRACEPOINT_PROBE(syscalls, sys_enter_fchdir) {
-    save_args(K_CHDIR, SC_fchdir, 0, 0, 0, args->fd, 0, 0);
-    return 0;
-}
-PLAIN_EXIT(sys_exit_fchdir)
+PATH_SYSCALL(chdir, save_args(K_CHDIR, SC_chdir, 0, 0, 0, -1, ARG_PTR(0), 0))
+PLAIN_SYSCALL(fchdir, save_args(K_CHDIR, SC_fchdir, 0, 0, 0, ARG_UINT(0), 0, 0))
 #endif

@@ -10,11 +10,15 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # Debian's bcc is not on PyPI; the kernel-headers package is what bcc compiles against
-# when the running kernel has no matching headers (see docs/capture.md). chromium is the
-# headless browser the report tests open reports in (Playwright drives it; it downloads
-# no browser of its own).
+# when the running kernel has no matching headers (see docs/capture.md). The kernel matrix
+# (tests/kernels) boots Debian 12's own kernels, 6.1 and 6.12, under QEMU emulation: their
+# images, their headers (bcc compiles against them inside the guests), QEMU and kmod.
+# chromium is the headless browser the report tests open reports in (Playwright drives it;
+# it downloads no browser of its own).
 packages=(python3 python3-venv python3-bpfcc bpftool linux-headers-amd64 gcc make jq strace
-          util-linux iproute2 openssl chromium)
+          util-linux iproute2 openssl
+          linux-image-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
+          qemu-system-x86 kmod chromium)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

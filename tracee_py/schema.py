@@ -232,5 +232,6 @@ STATS_METRICS: tuple[str, ...] = (
     "retention_removed_files",  # files removed by --max-size / --max-age
     "retention_removed_bytes",
     "kubernetes_api",  # 1 = reachable, 0 = not; detail says why
+    "capability",  # once per run: what the kernel offered (kind = name, 1/0, detail)
     "write_error",  # the writer stopped; detail says why
 )

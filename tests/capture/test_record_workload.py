@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import os
+import platform
 import stat
 
+import pytest
+
 from tests.capture.conftest import Recording
+from tracee_py.capture.kernel import tracefs_root
+
+# Every test here reads one recording; tests/kernels runs them in each Debian kernel too.
+pytestmark = pytest.mark.kernel_matrix
 
 
 def test_true_23_times_each_a_child_of_the_loop_shell(workload: Recording) -> None:
@@ -255,3 +262,19 @@ def test_files_are_private_and_no_events_lost(workload: Recording) -> None:
     events = workload.sql("SELECT count(*) FROM events")[0][0]
     counted = workload.stats("SELECT sum(value) FROM stats WHERE metric = 'events'")[0][0]
     assert counted == events
+
+
+def test_the_kernel_s_capabilities_are_recorded_with_the_run(workload: Recording) -> None:
+    rows = dict(
+        (kind, (value, detail))
+        for kind, value, detail in workload.stats(
+            "SELECT kind, value, detail FROM stats WHERE metric = 'capability'"
+        )
+    )
+    assert rows["kernel"] == (1, platform.release())
+    assert rows["syscall_hooks"][1] in ("tracepoint", "fast")
+    assert rows["exit_group_dead"][1] in ("tracepoint", "btf", "headers")
+    tracefs = tracefs_root()
+    assert tracefs is not None
+    modules = (tracefs / "events" / "syscalls" / "sys_enter_finit_module").is_dir()
+    assert rows["modules"][0] == int(modules)

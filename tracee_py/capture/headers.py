@@ -1,10 +1,13 @@
 """Kernel headers for bcc.
 
 bcc compiles against the running kernel's headers (``/lib/modules/$(uname -r)/build``).
-Many kernels (cloud images, this CI machine) have no matching headers package. Our BPF
-programs read no kernel structs, so the headers of any recent kernel will do: we merge an
-installed Debian headers package (split into ``-common`` and ``-<arch>``) into one tree in
-a cache directory and point ``BCC_KERNEL_SOURCE`` at it. We never write to /lib/modules.
+Many kernels (cloud images, this CI machine) have no matching headers package. Next best
+are the kernel's own headers archive (``/sys/kernel/kheaders.tar.xz``, CONFIG_IKHEADERS),
+which bcc unpacks itself when we leave ``BCC_KERNEL_SOURCE`` unset. Our BPF programs read
+kernel structs only at offsets the kernel's BTF gives, so failing both, the headers of any
+recent kernel will do: we merge an installed Debian headers package (split into
+``-common`` and ``-<arch>``) into one tree in a cache directory and point
+``BCC_KERNEL_SOURCE`` at it. We never write to /lib/modules.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 from tracee_py.errors import CaptureError
 
 DEFAULT_CACHE = Path(os.environ.get("TRACEE_PY_CACHE", "/var/cache/tracee-py"))
+KHEADERS = Path("/sys/kernel/kheaders.tar.xz")
 _ARCH_SUFFIX = {"x86_64": "amd64", "aarch64": "arm64"}
 
 
@@ -89,10 +93,18 @@ def merged_header_tree(cache: Path = DEFAULT_CACHE, src: Path = Path("/usr/src")
     return target
 
 
-def kernel_source_for_bcc(cache: Path = DEFAULT_CACHE) -> Path | None:
-    """None when the running kernel's own headers exist; else the merged tree."""
+def own_headers_available(kheaders: Path = KHEADERS) -> bool:
+    """Whether bcc can compile against the running kernel's very own headers."""
+    return running_kernel_build_dir() is not None or kheaders.is_file()
+
+
+def kernel_source_for_bcc(
+    cache: Path = DEFAULT_CACHE, src: Path = Path("/usr/src"), kheaders: Path = KHEADERS
+) -> Path | None:
+    """None when bcc finds the running kernel's own headers (its build directory, or the
+    kheaders archive bcc unpacks itself); else the merged tree of a headers package."""
     if os.environ.get("BCC_KERNEL_SOURCE"):
         return Path(os.environ["BCC_KERNEL_SOURCE"])
-    if running_kernel_build_dir() is not None:
+    if own_headers_available(kheaders):
         return None
-    return merged_header_tree(cache)
+    return merged_header_tree(cache, src)

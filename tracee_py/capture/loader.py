@@ -14,14 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from tracee_py.capture.headers import kernel_source_for_bcc
-from tracee_py.capture.settings import (
-    CaptureSettings,
-    available_optional_syscalls,
-    build_cflags,
-    tracefs_root,
-)
+from tracee_py.capture.kernel import Hooks, KernelFeatures, choose_hooks, probe_kernel
+from tracee_py.capture.settings import CaptureSettings, build_cflags
 from tracee_py.errors import CaptureError
-from tracee_py.schema import EventKind
+from tracee_py.schema import AuxRecord, EventKind
 
 BPF_DIR = Path(__file__).resolve().parent.parent.parent / "bpf"
 MAIN_SOURCE = "tracee.bpf.c"
@@ -29,6 +25,9 @@ MAIN_SOURCE = "tracee.bpf.c"
 # translation unit, so the shared header and the family files are joined, in this order,
 # into one text instead of being #included.
 PROGRAM_SOURCES = ("common.h", "process.bpf.c", "file.bpf.c", "net.bpf.c", "system.bpf.c")
+# Warnings that recent kernel headers raise under bcc's clang and that say nothing about
+# our programs; without these flags every start prints them.
+QUIET_HEADER_WARNINGS = ("-Wno-ignored-attributes", "-Wno-duplicate-decl-specifier")
 
 
 def program_text(src: Path) -> str:
@@ -48,16 +47,51 @@ def bpf_source_dir() -> Path:
     return path
 
 
-def check_environment() -> Path:
-    """Fail early, with one clear sentence, when this machine cannot capture."""
+def check_privileges() -> None:
+    """Fail early, with one clear sentence, when this process may not load BPF."""
     if os.geteuid() != 0:
         raise CaptureError("recording needs root (or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)")
-    if not Path("/sys/fs/bpf").exists() and not Path("/proc/sys/kernel/bpf_stats_enabled").exists():
-        raise CaptureError("this kernel has no BPF support (no /proc/sys/kernel/bpf_*)")
-    tracefs = tracefs_root()
-    if tracefs is None:
-        raise CaptureError("tracefs is not mounted: mount -t tracefs nodev /sys/kernel/tracing")
-    return tracefs
+
+
+@dataclass(frozen=True)
+class ProgramPlan:
+    """What will be compiled, and why: the probed kernel, the hooks chosen, the flags."""
+
+    kernel: KernelFeatures
+    hooks: Hooks
+    source_dir: Path
+    cflags: list[str]
+
+    @property
+    def text(self) -> str:
+        """The exact program text handed to bcc."""
+        return program_text(self.source_dir)
+
+    def describe(self) -> str:
+        """One line for the status: how syscalls are hooked and what the kernel lacks."""
+        k = self.kernel
+        hooks = (
+            "fentry/fexit (syscall fast path kept)"
+            if self.hooks is Hooks.FAST
+            else "syscall tracepoints"
+        )
+        lacks = [n for n, ok, _ in k.capabilities(self.hooks) if not ok]
+        text = f"kernel {k.release}, hooks: {hooks}, exits: {k.group_dead}"
+        return text + (f"; lacks {', '.join(lacks)}" if lacks else "")
+
+
+def plan_program(settings: CaptureSettings) -> ProgramPlan:
+    """Probe the kernel and decide how to build the programs (no compiling yet)."""
+    check_privileges()
+    kernel = probe_kernel()
+    hooks = choose_hooks(settings.hooks, kernel)
+    src = bpf_source_dir()
+    return ProgramPlan(
+        kernel,
+        hooks,
+        src,
+        [*build_cflags(settings, kernel, hooks), f"-I{src}", *QUIET_HEADER_WARNINGS],
+    )
 
 
 def import_bcc() -> Any:
@@ -73,8 +107,7 @@ def import_bcc() -> Any:
 
 @dataclass
 class CompileInfo:
-    source_dir: Path
-    cflags: list[str]
+    plan: ProgramPlan
     kernel_source: Path | None
     seconds: float
 
@@ -82,21 +115,19 @@ class CompileInfo:
 class LoadedProgram:
     """The attached programs and the maps user space talks to."""
 
-    def __init__(self, settings: CaptureSettings) -> None:
-        tracefs = check_environment()
+    def __init__(self, settings: CaptureSettings, plan: ProgramPlan | None = None) -> None:
+        plan = plan or plan_program(settings)
         bcc = import_bcc()
         self.settings = settings
-        src = bpf_source_dir()
-        cflags = [*build_cflags(settings, available_optional_syscalls(tracefs)), f"-I{src}"]
         kernel_source = kernel_source_for_bcc()
         if kernel_source is not None:
             os.environ["BCC_KERNEL_SOURCE"] = str(kernel_source)
         t0 = time.monotonic()
         try:
-            self.bpf = bcc.BPF(text=program_text(src).encode(), cflags=cflags)
+            self.bpf = bcc.BPF(text=plan.text.encode(), cflags=plan.cflags)
         except Exception as exc:  # bcc raises bare Exception on compile/load/attach errors
             raise CaptureError(f"loading the BPF programs failed: {exc}") from exc
-        self.info = CompileInfo(src, cflags, kernel_source, time.monotonic() - t0)
+        self.info = CompileInfo(plan, kernel_source, time.monotonic() - t0)
         self.ring = self.bpf[b"events"]
         self.ring_size = settings.ringbuf_pages * os.sysconf("SC_PAGE_SIZE")
         self._lost = self.bpf[b"lost"]
@@ -131,8 +162,6 @@ class LoadedProgram:
 
 def lost_by_label(lost: dict[int, int]) -> dict[str, int]:
     """Wire kinds to labels; aux records count against the event they belong to."""
-    from tracee_py.schema import AuxRecord
-
     out: dict[str, int] = {}
     for kind, n in lost.items():
         if kind in EventKind._value2member_map_:

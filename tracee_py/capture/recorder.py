@@ -31,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 
 from tracee_py.capture.decode import BatchDecoder
-from tracee_py.capture.loader import LoadedProgram, check_environment, lost_by_label
+from tracee_py.capture.loader import LoadedProgram, ProgramPlan, lost_by_label, plan_program
 from tracee_py.capture.ringbuf import RingBufferReader
 from tracee_py.capture.settings import CaptureSettings
 from tracee_py.capture.wire import SLOT_SIZE
@@ -147,14 +147,15 @@ class Recorder:
 
     def run(self, on_status: Callable[[RecordStatus], None] | None = None) -> RecordResult:
         opts = self.options
-        check_environment()  # not root, no BPF, no tracefs: say so before touching disk
-        self._check_data_dir(opts.data)
         follow = opts.command is not None
-        if opts.command is not None:
-            PausedChild.resolve(opts.command)
         settings = opts.capture
         if follow and not settings.follow:
             settings = CaptureSettings(**{**settings.__dict__, "follow": True})
+        # Not root, no BPF, no ring buffer, no tracefs: say so before touching disk.
+        plan = plan_program(settings)
+        self._check_data_dir(opts.data)
+        if opts.command is not None:
+            PausedChild.resolve(opts.command)
         boot = read_boot_id()
         boot_wall_ns = time.time_ns() - time.clock_gettime_ns(time.CLOCK_BOOTTIME)
         table = ProcessTable(
@@ -175,8 +176,9 @@ class Recorder:
         # less in steady state, half the peak after a burst, and decodes faster
         # (benchmarks/README.md, "Capture").
         pa.set_memory_pool(pa.system_memory_pool())
-        program = LoadedProgram(settings)
+        program = LoadedProgram(settings, plan)
         _release_compiler_memory()
+        self._write_capabilities(plan)
         self.program = program
         reader = RingBufferReader(program.ring_fd, program.ring_size)
         decoder = BatchDecoder(table, boot_wall_ns)
@@ -421,6 +423,18 @@ class Recorder:
                 self._stats.write_rows(rows)
             except StoreError as exc:
                 self._error = self._error or exc
+
+    def _write_capabilities(self, plan: ProgramPlan) -> None:
+        """What this kernel gave the recording, as ``capability`` rows of ``stats``."""
+        now = time.time_ns()
+        rows = [
+            self._stat_row(now, now, "capability", name, ok, detail or None)
+            for name, ok, detail in plan.kernel.capabilities(plan.hooks)
+        ]
+        try:
+            self._stats.write_rows(rows)
+        except StoreError as exc:
+            self._error = self._error or exc
 
     def _api_status(self) -> tuple[bool, str] | None:
         lookup = self.options.containers

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from tracee_py.capture.kernel import OPTIONAL_SYSCALLS, GroupDead, Hooks, KernelFeatures
 from tracee_py.capture.wire import SLOT_SIZE
 from tracee_py.errors import UsageError
 from tracee_py.schema import (
@@ -21,9 +21,6 @@ from tracee_py.schema import (
     EventKind,
 )
 
-TRACEFS_CANDIDATES = (Path("/sys/kernel/tracing"), Path("/sys/kernel/debug/tracing"))
-# Syscalls some kernels lack (no CONFIG_MODULES, older kernels): compiled only when present.
-OPTIONAL_SYSCALLS = ("fchmodat2", "init_module", "finit_module", "delete_module")
 # Lifecycle kinds are always on: without them there is no process tree.
 LIFECYCLE = frozenset({EventKind.PROCESS_FORK, EventKind.PROCESS_EXEC, EventKind.PROCESS_EXIT})
 MIN_RINGBUF_MB = 1
@@ -44,6 +41,7 @@ class CaptureSettings:
     ringbuf_mb: int = DEFAULT_RINGBUF_MB
     pending_max: int = 16384
     follow_max: int = 65536
+    hooks: Hooks = Hooks.AUTO
 
     def __post_init__(self) -> None:
         if self.uid is not None and not 0 <= self.uid < 2**32 - 1:
@@ -106,20 +104,14 @@ def parse_kinds(text: str | None) -> frozenset[EventKind]:
     return frozenset(chosen)
 
 
-def tracefs_root() -> Path | None:
-    for path in TRACEFS_CANDIDATES:
-        if (path / "events" / "syscalls").is_dir():
-            return path
-    return None
+def build_cflags(settings: CaptureSettings, kernel: KernelFeatures, hooks: Hooks) -> list[str]:
+    """The complete list of ``-D`` flags; every value is an int formatted by us.
 
-
-def available_optional_syscalls(tracefs: Path) -> set[str]:
-    events = tracefs / "events" / "syscalls"
-    return {name for name in OPTIONAL_SYSCALLS if (events / f"sys_enter_{name}").is_dir()}
-
-
-def build_cflags(settings: CaptureSettings, optional: set[str]) -> list[str]:
-    """The complete list of ``-D`` flags; every value is an int formatted by us."""
+    ``kernel`` is what the running kernel was probed to offer and ``hooks`` the syscall
+    hooks chosen from it (:func:`tracee_py.capture.kernel.choose_hooks`).
+    """
+    if hooks is Hooks.AUTO:
+        raise ValueError("choose the hooks before building flags")
     mask = 0
     for kind in settings.effective_kinds():
         mask |= 1 << int(kind)
@@ -137,7 +129,15 @@ def build_cflags(settings: CaptureSettings, optional: set[str]) -> list[str]:
         "PENDING_MAX": settings.pending_max,
         "FOLLOW_MAX": settings.follow_max,
         "KIND_MASK": mask,
+        "HOOKS_FAST": 1 if hooks is Hooks.FAST else 0,
+        "HAVE_TASK_STORAGE": 1 if kernel.task_storage else 0,
+        "SYS_ARGS_OFFSET": kernel.syscall_args.first_offset,
+        "GROUP_DEAD_FROM_TRACEPOINT": 1 if kernel.group_dead is GroupDead.TRACEPOINT else 0,
+        "GROUP_DEAD_FROM_HEADERS": 1 if kernel.group_dead is GroupDead.HEADERS else 0,
     }
+    if kernel.group_dead is GroupDead.BTF:
+        defines["TASK_SIGNAL_OFFSET"] = kernel.task_signal_offset
+        defines["SIGNAL_LIVE_OFFSET"] = kernel.signal_live_offset
     for kind in EventKind:
         defines[f"K_{kind.name}"] = int(kind)
     for aux in AuxRecord:
@@ -145,7 +145,7 @@ def build_cflags(settings: CaptureSettings, optional: set[str]) -> list[str]:
     for name, number in SYSCALL_NUMBER.items():
         defines[f"SC_{name}"] = number
     for name in OPTIONAL_SYSCALLS:
-        defines[f"HAVE_{name}"] = 1 if name in optional else 0
+        defines[f"HAVE_{name}"] = 1 if name in kernel.optional_syscalls else 0
     flags = []
     for name, value in defines.items():
         if not isinstance(value, int):

@@ -352,7 +352,7 @@ def _print_lines(events: object) -> None:
 
 # -- info -----------------------------------------------------------------------------------------
 
-INFO_SECTIONS = ("nodes", "kinds", "lost", "files", "problems")
+INFO_SECTIONS = ("nodes", "kinds", "lost", "capabilities", "files", "problems")
 
 
 def info(
@@ -369,8 +369,9 @@ def info(
     """Describe a data directory.
 
     Nodes and their boot ids, the time range, events and lost events per kind (lost
-    events come from the recorder's stats, per interval), every file with its size, and
-    the files that are damaged or do not match their manifest hash.
+    events come from the recorder's stats, per interval), what the kernel offered each
+    recording run (hooks, BTF, how exits were detected, what it lacked), every file with
+    its size, and the files that are damaged or do not match their manifest hash.
 
     Examples:
 
@@ -454,6 +455,16 @@ def _info_sections(r: DatasetInfo) -> dict[str, tuple[list[str], list[dict[str, 
         }
         for f in r.files
     ]
+    capabilities = [
+        {
+            "node": c.node,
+            "run_id": c.run_id,
+            "capability": c.name,
+            "available": c.available,
+            "detail": c.detail,
+        }
+        for c in r.capabilities
+    ]
     problems = [{"file": d.path, "problem": "unreadable", "detail": d.reason} for d in r.damaged]
     problems += [{"file": c.file, "problem": c.status, "detail": c.detail} for c in r.manifest]
     return {
@@ -463,6 +474,7 @@ def _info_sections(r: DatasetInfo) -> dict[str, tuple[list[str], list[dict[str, 
         ),
         "kinds": (["node", "kind", "events", "lost"], kinds),
         "lost": (["node", "interval_start", "interval_end", "kind", "lost"], lost),
+        "capabilities": (["node", "run_id", "capability", "available", "detail"], capabilities),
         "files": (["file", "node", "rows", "bytes", "first_time", "last_time"], files),
         "problems": (["file", "problem", "detail"], problems),
     }

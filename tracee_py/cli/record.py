@@ -12,6 +12,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from tracee_py.capture.kernel import Hooks
 from tracee_py.capture.settings import DEFAULT_RINGBUF_MB, CaptureSettings, parse_kinds
 from tracee_py.cli.console import err_console, out_console
 from tracee_py.errors import UsageError
@@ -117,6 +118,14 @@ def record(
         "syscall storm cannot starve them into losing events. --no-boost lets the node's "
         "processes go first; bursts may then overflow the ring (counted as lost).",
     ),
+    hooks: str = typer.Option(
+        "auto",
+        "--hooks",
+        help="How syscalls are hooked: 'fast' (fentry/fexit; keeps the kernel's syscall fast "
+        "path, needs trampolines), 'tracepoint' (syscall tracepoints, every kernel), or "
+        "'auto' (fast where the kernel allows it). Process lifecycle always uses sched "
+        "tracepoints.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live status line."),
     dump_bpf: bool = typer.Option(
         False, "--dump-bpf", help="Print the BPF program and compiler flags, then exit."
@@ -148,6 +157,7 @@ def record(
         cgroup_id=_container_cgroup(container) if container else _cgroup_id(cgroup),
         follow=bool(command),
         ringbuf_mb=ringbuf_mb,
+        hooks=_hooks(hooks),
     )
     if dump_bpf:
         _dump_bpf(settings)
@@ -173,8 +183,10 @@ def record(
     if not quiet:
         options.on_started = lambda program: err_console.print(
             f"[dim]recording node {node_name} into {data} "
-            f"(probes compiled in {program.info.seconds:.1f}s)[/]",
+            f"(probes compiled in {program.info.seconds:.1f}s)\n"
+            f"{program.info.plan.describe()}[/]",
             soft_wrap=True,
+            highlight=False,
         )
     recorder = Recorder(options)
 
@@ -223,14 +235,22 @@ def _summary(result) -> None:  # type: ignore[no-untyped-def]
 
 
 def _dump_bpf(settings: CaptureSettings) -> None:
-    from tracee_py.capture.loader import bpf_source_dir, program_text
-    from tracee_py.capture.settings import available_optional_syscalls, build_cflags, tracefs_root
+    from tracee_py.capture.loader import plan_program
 
-    tracefs = tracefs_root()
-    optional = available_optional_syscalls(tracefs) if tracefs else set()
-    flags = build_cflags(settings, optional)
-    out_console.print("/* cflags: " + " ".join(flags) + " */", highlight=False, soft_wrap=True)
-    out_console.out(program_text(bpf_source_dir()), highlight=False)
+    plan = plan_program(settings)
+    out_console.print(f"/* {plan.describe()} */", highlight=False, soft_wrap=True, markup=False)
+    out_console.print(
+        "/* cflags: " + " ".join(plan.cflags) + " */", highlight=False, soft_wrap=True, markup=False
+    )
+    out_console.out(plan.text, highlight=False)
+
+
+def _hooks(value: str) -> Hooks:
+    try:
+        return Hooks(value)
+    except ValueError:
+        choices = ", ".join(h.value for h in Hooks)
+        raise UsageError(f"--hooks must be one of {choices}, got {value!r}") from None
 
 
 def _workload_lookup(node_name: str):  # type: ignore[no-untyped-def]

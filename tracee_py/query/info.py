@@ -39,6 +39,17 @@ class LostInterval:
     lost: int
 
 
+@dataclass(frozen=True)
+class RunCapability:
+    """What the kernel offered one recording run (``capability`` rows of ``stats``)."""
+
+    node: str
+    run_id: str
+    name: str
+    available: bool
+    detail: str | None
+
+
 @dataclass
 class DatasetInfo:
     root: str
@@ -48,6 +59,7 @@ class DatasetInfo:
     files: list[DataFile] = field(default_factory=list)
     damaged: list[DamagedFile] = field(default_factory=list)
     manifest: list[FileCheck] = field(default_factory=list)  # problems only
+    capabilities: list[RunCapability] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -79,7 +91,14 @@ def dataset_info(ds: Dataset, *, verify_hashes: bool = True) -> DatasetInfo:
             "FROM stats WHERE metric = 'lost' AND value > 0 GROUP BY ALL ORDER BY 1, 2, 4"
         ).fetchall()
     )
+    capability_rows = ds.retrying(
+        lambda: ds.con.execute(
+            "SELECT node, run_id, kind, value, detail FROM stats WHERE metric = 'capability' "
+            "ORDER BY node, min(interval_start) OVER (PARTITION BY node, run_id), run_id"
+        ).fetchall()
+    )
     info = DatasetInfo(root=ds.root, warnings=list(ds.warnings), damaged=list(ds.damaged))
+    info.capabilities = [RunCapability(n, r, k, bool(v), d) for n, r, k, v, d in capability_rows]
     info.files = sorted(ds.files + ds.stats_files, key=lambda f: f.path)
     info.lost = [LostInterval(n, s, e, k, int(v)) for n, s, e, k, v in lost_rows]
 
