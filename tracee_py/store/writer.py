@@ -295,6 +295,15 @@ def _count_kinds(table: pa.Table) -> dict[str, int]:
     return {str(v["values"]): int(v["counts"]) for v in counts.to_pylist()}
 
 
+def stats_manifest(root: Path, node: str, run_id: str) -> ManifestWriter:
+    """A manifest of its own for stats written without an events writer (synthetic data,
+    fixtures): every file of a recording is listed somewhere."""
+    layout = DatasetLayout(Path(root))
+    part = layout.manifest_partition(validate_node_name(node))
+    make_private_dirs(part)
+    return ManifestWriter(part / f"stats-{run_id}.jsonl")
+
+
 class StatsWriter:
     """Writes ``stats`` rows; one small Parquet file per flush, atomically renamed."""
 
