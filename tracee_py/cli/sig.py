@@ -448,6 +448,7 @@ def run(
     def body() -> None:
         floor = _parse_severity(fail_on, "--fail-on") if fail_on else None
         limit = check_timeout(timeout)
+        from_ns, to_ns = time_or_none(time_from), time_or_none(time_to)  # before any output
         dirs = _directories(signatures, no_builtin)
         sigs = _select(
             load_signatures(dirs, check_samples=False, timeout=min(limit, CHECK_TIMEOUT_S)),
@@ -464,8 +465,8 @@ def run(
                 observer=_ProgressObserver(progress, len(sigs)),
                 timeout=limit,
                 max_findings=max_findings,
-                time_from_ns=time_or_none(time_from),
-                time_to_ns=time_or_none(time_to),
+                time_from_ns=from_ns,
+                time_to_ns=to_ns,
                 nodes=node or None,
             )
         for warning in result.warnings:
