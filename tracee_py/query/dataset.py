@@ -41,6 +41,7 @@ from tracee_py.query.views import install_derived_views
 from tracee_py.schema import EVENT_SCHEMA, STATS_SCHEMA
 from tracee_py.store.layout import DatasetLayout, Scan, day_of, validate_node_name
 from tracee_py.store.manifest import STATUS_TEXT, FileCheck, check_files, read_manifest
+from tracee_py.store.seal import VerificationKey
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _FAILED_FILE = re.compile(r'file "([^"]+\.parquet)"')  # how DuckDB names a file it failed on
@@ -227,15 +228,16 @@ class QueryResult:
             raise QueryError(f"{what} after some rows were printed: {one_line(str(exc))}") from exc
 
 
-def verify_recording(root: str | Path) -> list[FileCheck]:
-    """Every file of the recording at ``root`` checked against the manifest, sha256 included
-    (see :func:`tracee_py.store.manifest.check_files`)."""
+def verify_recording(root: str | Path, key: VerificationKey | None = None) -> list[FileCheck]:
+    """Every file of the recording at ``root`` checked against the manifest, sha256 included,
+    and the manifest's seals, keyed ones with ``key`` (see
+    :func:`tracee_py.store.manifest.check_files`)."""
     if is_url(root):
         raise UsageError("verify reads local directories; copy the recording first")
     path = Path(root)
     if not path.is_dir():
         raise DataError(f"data directory {root} does not exist or is not a directory")
-    checks = check_files(DatasetLayout(path), hashes=True)
+    checks = check_files(DatasetLayout(path), hashes=True, key=key)
     if not checks:
         raise DataError(f"no recordings in {root}: no data or manifest files")
     return checks

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tracee_py.safeio import regular_file_problem
 from tracee_py.store.layout import FILE_MODE, DatasetLayout, Scan
+from tracee_py.store.seal import SealingKey, VerificationKey, check_seals, entry_body, genesis
 
 REMOVED_FILE_NAME = "removed.jsonl"
 
@@ -43,15 +44,23 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 
 
 class ManifestWriter:
-    """Appends entries for one recorder run."""
+    """Appends entries for one recorder run; each line sealed when given a sealing key
+    (see :mod:`tracee_py.store.seal`)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, sealer: SealingKey | None = None) -> None:
         self.path = path
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
         self._file = os.fdopen(fd, "a", encoding="utf-8")
+        self._sealer = sealer
+        self._chain = genesis(path.name)
 
     def append(self, entry: ManifestEntry) -> None:
-        self._file.write(json.dumps(asdict(entry), sort_keys=True) + "\n")
+        raw: dict[str, object] = dict(asdict(entry))
+        if self._sealer is not None:
+            seal = self._sealer.seal(self._chain, entry_body(raw))
+            raw["seal"] = seal
+            self._chain = seal["chain"]
+        self._file.write(json.dumps(raw, sort_keys=True) + "\n")
         self._file.flush()
         os.fsync(self._file.fileno())
 
@@ -69,6 +78,7 @@ STATUS_TEXT = {
     "not_regular": "not a regular file",
     "bad_name": "not read",
     "bad_manifest": "manifest problem",
+    "bad_seal": "manifest seal does not verify",
 }
 FINE = frozenset({"ok", "removed"})
 
@@ -110,8 +120,10 @@ def read_manifest(
 
 
 def _read_entries(
-    layout: DatasetLayout, manifests: list[Path] | None
+    layout: DatasetLayout, manifests: list[Path] | None, key: VerificationKey | None = None
 ) -> tuple[dict[str, ManifestEntry], list[FileCheck]]:
+    """Entries and problems: unreadable files and lines, and seals that do not verify
+    (the chain always; the keyed seals with ``key``)."""
     entries: dict[str, ManifestEntry] = {}
     problems: list[FileCheck] = []
     for mf in layout.manifest_files() if manifests is None else manifests:
@@ -121,13 +133,15 @@ def _read_entries(
         lines, unreadable = _manifest_lines(mf)
         if unreadable is not None:
             problems.append(FileCheck(rel, "bad_manifest", f"manifest {unreadable}"))
+        problems += [FileCheck(rel, "bad_seal", p) for p in check_seals(mf.name, lines, key)]
         for lineno, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
                 raw = json.loads(line)
+                raw.pop("seal", None)
                 entry = ManifestEntry(**raw)
-            except (ValueError, TypeError, RecursionError) as exc:
+            except (ValueError, TypeError, AttributeError, RecursionError) as exc:
                 problems.append(
                     FileCheck(
                         rel, "bad_manifest", f"line {lineno}: unreadable manifest line ({exc})"
@@ -154,13 +168,17 @@ def read_removed(layout: DatasetLayout, manifests: list[Path] | None = None) -> 
 
 
 def check_files(
-    layout: DatasetLayout, *, hashes: bool, scan: Scan | None = None
+    layout: DatasetLayout,
+    *,
+    hashes: bool,
+    scan: Scan | None = None,
+    key: VerificationKey | None = None,
 ) -> list[FileCheck]:
     """Every data file against the manifest: listed, present, the size it was written with,
     and (``hashes``) its sha256. Also every directory or file the scan could not use, and
     every unreadable manifest line. One check per file, sorted by path."""
     found = layout.scan() if scan is None else scan
-    entries, checks = _read_entries(layout, found.manifests)
+    entries, checks = _read_entries(layout, found.manifests, key)
     removed = read_removed(layout, found.manifests)
     checks += [FileCheck(p.path, p.status, p.detail) for p in found.problems]
     seen = {p.path for p in found.problems}
@@ -202,6 +220,7 @@ def _check_one(rel: str, path: Path, entry: ManifestEntry, hashes: bool) -> File
     return FileCheck(rel, "ok")
 
 
-def verify(layout: DatasetLayout) -> list[FileCheck]:
-    """Check every data file against the manifest, hashes included."""
-    return check_files(layout, hashes=True)
+def verify(layout: DatasetLayout, key: VerificationKey | None = None) -> list[FileCheck]:
+    """Check every data file against the manifest, hashes included, and the manifest's
+    seals (with ``key``, the keyed seals too)."""
+    return check_files(layout, hashes=True, key=key)
