@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.signatures.conftest import write_recording, write_signature
+from tests.signatures.conftest import MOTD_ROWS, write_recording, write_signature
 
 from .conftest import tracee
 
@@ -19,32 +19,13 @@ COMM = "[/bold]x[red]"
 EXE = "/tmp/\x1b[2Jevil"
 ARGV = ["sh", "-c", "echo hi\n2026-03-14T22:00:02.000000  1  init  process_exit  exit 0\x1b[31m"]
 PATH = "/etc/motd\x1b]0;owned\x07\u202e"
+# The signature tests' /etc/motd read, done by a process with hostile names.
 ROWS = [
-    {
-        "time": "2026-03-14T22:00:00Z",
-        "event": "process_snapshot",
-        "pid": 10,
-        "ppid": 1,
-        "process_id": 100,
-        "parent_process_id": 1,
-        "comm": COMM,
-        "exe": EXE,
-        "argv": ARGV,
-    },
-    {
-        "time": "2026-03-14T22:00:01Z",
-        "event": "file_open",
-        "pid": 10,
-        "ppid": 1,
-        "process_id": 100,
-        "parent_process_id": 1,
-        "comm": COMM,
-        "exe": EXE,
-        "path": PATH,
-        "flags": 0,
-        "retval": 3,
-    },
+    {k: v for k, v in row.items() if k != "_finding"} | {"comm": COMM, "exe": EXE}
+    for row in MOTD_ROWS
 ]
+ROWS[0]["argv"] = ARGV
+ROWS[1]["path"] = PATH
 RAW = ("\x1b", "\x07", "\u202e")  # never written raw by a human format
 
 
