@@ -173,15 +173,20 @@ def test_what_is_not_a_regular_file_is_never_opened(scenario_copy: Scenario) -> 
     ]
 
 
-def test_a_file_named_like_a_pattern_is_not_expanded(scenario_copy: Scenario) -> None:
+@pytest.mark.parametrize("where", ["file", "node"])
+def test_a_name_like_a_pattern_is_not_expanded(scenario_copy: Scenario, where: str) -> None:
     root = scenario_copy.root
     original = events_files(root)[0]
-    shutil.copy(original, original.parent / "*.parquet")
+    if where == "file":
+        planted = original.parent / "*.parquet"
+        shutil.copy(original, planted)
+    else:  # node=* would match every node's directory
+        planted = root / "events" / "node=*"
+        shutil.copytree(original.parent.parent, planted)
     n, err, code = count(root)
     assert (n, code) == (scenario_copy.rows, 0)
     assert err == [
-        f"warning: {rel(original.parent / '*.parquet', root)}: not read: its name holds "
-        "pattern characters (*?[]{}\\)"
+        f"warning: {rel(planted, root)}: not read: its name holds pattern characters (*?[]{{}}\\)"
     ]
 
 

@@ -17,6 +17,7 @@ _NODE_OK = re.compile(r"^[A-Za-z0-9._-]{1,253}$")
 # DuckDB expands these in every path it is given; a file named with them is read as a
 # pattern (``*.parquet`` reads its whole directory again), so it is never handed over.
 GLOB_CHARS = frozenset("*?[]{}\\")
+_PATTERN = "not read: its name holds pattern characters (*?[]{}\\)"
 
 
 def validate_node_name(node: str) -> str:
@@ -130,7 +131,9 @@ class DatasetLayout:
                 for entry in self._entries(d, found):
                     if not entry.name.startswith(key + "="):
                         continue
-                    if entry.is_dir(follow_symlinks=False):
+                    if GLOB_CHARS & set(entry.name):
+                        self._problem(found, Path(entry.path), "bad_name", _PATTERN)
+                    elif entry.is_dir(follow_symlinks=False):
                         deeper.append(Path(entry.path))
                     else:
                         what = f"{_what(entry)}, not a directory"
@@ -146,12 +149,7 @@ class DatasetLayout:
                     what = f"{_what(entry)}, not a regular file"
                     self._problem(found, path, "not_regular", what)
                 elif GLOB_CHARS & set(entry.name):
-                    self._problem(
-                        found,
-                        path,
-                        "bad_name",
-                        "not read: its name holds pattern characters (*?[]{}\\)",
-                    )
+                    self._problem(found, path, "bad_name", _PATTERN)
                 else:
                     files.append(path)
         return sorted(files)
