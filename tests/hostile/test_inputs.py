@@ -59,3 +59,10 @@ def test_a_fifo_as_sql_file_does_not_hang(scenario: Scenario, tmp_path: Path) ->
     result = tracee("query", "--data", scenario.root, "-f", fifo, timeout=30)
     assert result.returncode == 2
     assert result.stderr == f"error: {fifo} is a FIFO, not a regular file\n"
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_max_findings_below_one_is_refused(scenario: Scenario, value: str) -> None:
+    result = tracee("sig", "run", "--data", scenario.root, "--max-findings", value)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"error: --max-findings must be at least 1, not {value}\n"

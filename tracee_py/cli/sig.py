@@ -448,6 +448,8 @@ def run(
     def body() -> None:
         floor = _parse_severity(fail_on, "--fail-on") if fail_on else None
         limit = check_timeout(timeout)
+        if max_findings < 1:
+            raise UsageError(f"--max-findings must be at least 1, not {max_findings}")
         from_ns, to_ns = time_or_none(time_from), time_or_none(time_to)  # before any output
         dirs = _directories(signatures, no_builtin)
         sigs = _select(
