@@ -231,3 +231,17 @@ def test_a_rule_file_linked_to_a_secret_is_not_read(tmp_path: Path) -> None:
         f"{folder}/rule.yaml: cannot read: {folder}/rule.yaml is a symbolic link, "
         "not a regular file"
     ]
+
+
+def test_an_expression_nested_to_the_parser_limit_is_checked_not_a_crash(tmp_path: Path) -> None:
+    deep = "+".join(["1"] * 900)
+    write_signature(
+        tmp_path,
+        "deep",
+        rule_with_sql(
+            "deep", f"SELECT now()::TIMESTAMPTZ AS time, ({deep})::UBIGINT AS process_id"
+        ),
+    )
+    result = runner.invoke(app, ["sig", "check", str(tmp_path)])
+    assert (result.exit_code, result.exception) == (0, None)
+    assert result.output == "1 signatures checked: no problems\n"

@@ -194,6 +194,8 @@ def _run_in(
             raw.append((run, table_records(table)))
         except SandboxError as exc:
             run.error = str(exc)
+        except RecursionError:  # values nested deeper than Python converts them
+            run.error = "the query returned values nested too deeply to report"
         run.seconds = time.perf_counter() - started
         runs.append(run)
         obs.finished(run)
