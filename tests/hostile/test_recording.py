@@ -11,6 +11,8 @@ import struct
 import tempfile
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from tests.query.conftest import Scenario
@@ -187,6 +189,24 @@ def test_a_name_like_a_pattern_is_not_expanded(scenario_copy: Scenario, where: s
     assert (n, code) == (scenario_copy.rows, 0)
     assert err == [
         f"warning: {rel(planted, root)}: not read: its name holds pattern characters (*?[]{{}}\\)"
+    ]
+
+
+def test_a_file_with_another_type_for_a_column_is_skipped(scenario_copy: Scenario) -> None:
+    """Unioned by name, one file with pid as text would make every pid text: a pid lookup
+    would then quietly find nothing."""
+    root = scenario_copy.root
+    original = events_files(root, "beta")[0]
+    table = pq.read_table(original)
+    pids = pa.array([f"x{p}" for p in table.column("pid").to_pylist()])
+    forged = original.parent / "forged.parquet"
+    pq.write_table(table.set_column(table.schema.get_field_index("pid"), "pid", pids), forged)
+    result = tracee("timeline", "--pid", "300", "--node", "beta", "--data", root, "-o", "jsonl")
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 4  # curl's events, found by its integer pid
+    assert result.stderr.splitlines() == [
+        f"warning: {rel(forged, root)}: not in any manifest",
+        f"warning: skipped damaged file {rel(forged, root)}: column pid is string, not int32",
     ]
 
 

@@ -469,6 +469,15 @@ def _check_file(path: Path, root: Path, time_column: str) -> DataFile | DamagedF
         return DamagedFile(rel, f"cannot read: {exc.strerror or exc}")
     except (pa.ArrowException, ValueError) as exc:
         return DamagedFile(rel, one_line(f"not a readable Parquet file ({exc})"))
+    expected = EVENT_SCHEMA if time_column == "time" else STATS_SCHEMA
+    try:
+        wrong = schema_problem(meta.schema.to_arrow_schema(), expected)
+    except (pa.ArrowException, ValueError) as exc:
+        wrong = one_line(f"its schema cannot be read ({exc})")
+    if wrong is not None:
+        # One file with another type for a column would change the column's type for
+        # every file (the views union files by name): pid as text matches no pid.
+        return DamagedFile(rel, wrong)
     names = meta.schema.names
     time_index = names.index(time_column) if time_column in names else None
     first: int | None = None
@@ -495,6 +504,35 @@ def _check_file(path: Path, root: Path, time_column: str) -> DataFile | DamagedF
         first_ns=first,
         last_ns=last,
     )
+
+
+def schema_problem(found: pa.Schema, expected: pa.Schema) -> str | None:
+    """Why a file's columns do not fit the dataset's schema, or None. Missing and extra
+    columns are fine (files from before or after a column was added); a known column of
+    another kind of type is not."""
+    for field_ in expected:
+        index = found.get_field_index(field_.name)
+        if index < 0:
+            continue
+        got = found.field(index).type
+        if _kind(got) != _kind(field_.type):
+            return f"column {field_.name} is {got}, not {field_.type}"
+    return None
+
+
+def _kind(t: pa.DataType) -> str:
+    """A type's family: widths, units, time zones and dictionary encoding aside."""
+    if pa.types.is_dictionary(t):
+        return _kind(t.value_type)
+    if pa.types.is_integer(t):
+        return "integer"
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "string"
+    if pa.types.is_timestamp(t):
+        return "timestamp"
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return f"list<{_kind(t.value_type)}>"
+    return str(t)
 
 
 def _overlaps(f: DataFile, time_from_ns: int | None, time_to_ns: int | None) -> bool:
