@@ -135,7 +135,7 @@ def test_ctrl_c_stops_a_running_check(tmp_path: Path) -> None:
         # Ctrl-C reaches a process that has the default disposition.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    time.sleep(4)  # imported, loaded, and inside the runaway query
+    time.sleep(8)  # imported (slow on a busy machine), loaded, inside the runaway query
     proc.send_signal(signal.SIGINT)
     try:
         _, err = proc.communicate(timeout=15)
