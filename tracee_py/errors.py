@@ -30,6 +30,13 @@ class DataError(TraceePyError):
     """The data directory is missing, empty or unreadable."""
 
 
+class IntegrityError(DataError):
+    """The recording does not match its manifest, or files of it are damaged (``--strict``
+    and ``verify``)."""
+
+    exit_code = 5
+
+
 class QueryError(TraceePyError):
     """A query could not run: bad SQL, unknown column, bad parameter."""
 

@@ -19,7 +19,7 @@ import pytest
 
 from tracee_py.enrich.identity import process_id, start_ticks_from_ns
 from tracee_py.store.rows import events_from_rows
-from tracee_py.store.writer import EventWriter, StatsWriter
+from tracee_py.store.writer import EventWriter, StatsWriter, stats_manifest
 
 S = 1_000_000_000
 T0 = 1_773_482_400 * S  # 2026-03-14T10:00:00Z
@@ -341,7 +341,7 @@ def write_scenario(root: Path) -> Scenario:
         for name, p in rec.procs.items():
             ids[f"{node}:{name}"] = p.process_id
             pids[f"{node}:{name}"] = p.pid
-    stats = StatsWriter(root, "alpha")
+    stats = StatsWriter(root, "alpha", manifest=stats_manifest(root, "alpha", "run"))
     stats.write_rows(
         [
             {
@@ -366,6 +366,8 @@ def write_scenario(root: Path) -> Scenario:
             },
         ]
     )
+    assert stats.manifest is not None
+    stats.manifest.close()
     return Scenario(root=root, ids=ids, pids=pids, rows=total)
 
 

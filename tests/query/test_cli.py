@@ -437,9 +437,10 @@ def test_info_names_damaged_and_tampered_files(scenario_copy: Scenario) -> None:
     rel_m = str(tampered.relative_to(scenario_copy.root))
     rows = {(r["file"], r["problem"]) for r in csv.DictReader(io.StringIO(result.stdout))}
     # The tampered file's footer reads; its damaged page is found when the events are read.
+    # The truncated one is shorter than the manifest says, which is checked before hashing.
     assert rows == {
         (rel_t, "unreadable"),
-        (rel_t, "hash_mismatch"),
+        (rel_t, "size_mismatch"),
         (rel_m, "unreadable"),
         (rel_m, "hash_mismatch"),
     }
@@ -464,9 +465,9 @@ def test_query_over_a_damaged_dataset_warns_and_answers(scenario_copy: Scenario)
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {"n": 6}
     rel = victim.relative_to(scenario_copy.root)
-    assert result.stderr.startswith(
-        f"warning: skipped damaged file {rel}: not a readable Parquet file"
-    )
+    first, second = result.stderr.splitlines()
+    assert first.startswith(f"warning: {rel}: size is ")
+    assert second.startswith(f"warning: skipped damaged file {rel}: not a readable Parquet file")
 
 
 # -- help -----------------------------------------------------------------------------------------

@@ -97,8 +97,11 @@ def test_a_truncated_file_is_left_out_and_named(scenario_copy: Scenario) -> None
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     with open_dataset(scenario_copy.root) as ds:
-        assert len(ds.warnings) == 1
-        assert ds.warnings[0].startswith(
+        assert len(ds.warnings) == 2
+        assert ds.warnings[0] == (
+            f"{victim.path}: size is {len(data) // 2} bytes, the manifest says {len(data)}"
+        )
+        assert ds.warnings[1].startswith(
             f"skipped damaged file {victim.path}: not a readable Parquet file"
         )
         assert [d.path for d in ds.damaged] == [victim.path]
@@ -114,7 +117,9 @@ def test_a_damaged_file_outside_the_window_is_not_even_opened(scenario_copy: Sce
         assert ds.warnings == []
         assert count(ds) == BETA_ROWS
     with open_dataset(scenario_copy.root, time_from_ns=first.last_ns + 1) as ds:
-        assert ds.warnings == []
+        # Sizes are checked against the manifest on every open; the file is not read.
+        assert ds.warnings == [f"{first.path}: size is 12 bytes, the manifest says {first.bytes}"]
+        assert ds.damaged == []
 
 
 def test_every_file_damaged_is_an_error(scenario_copy: Scenario) -> None:
@@ -167,7 +172,11 @@ def test_files_from_an_older_schema_read_with_new_columns_null(scenario_copy: Sc
     part.mkdir(parents=True)
     pq.write_table(table, part / "20260314T100000.000000000Z-old-000001.parquet")
     with open_dataset(scenario_copy.root) as ds:
-        assert ds.warnings == []
+        # Written here without a manifest line: named, and read all the same.
+        assert ds.warnings == [
+            "events/node=gamma/date=2026-03-14/20260314T100000.000000000Z-old-000001.parquet: "
+            "not in any manifest"
+        ]
         rows = ds.con.execute(
             "SELECT event, path, start_time, truncated FROM events WHERE node = 'gamma' "
             "ORDER BY time"

@@ -44,7 +44,7 @@ def test_example_matches_its_ci_schema(example: str, schema: str) -> None:
 def test_example_records_the_build_and_fails_on_high(example: str) -> None:
     text = (EXAMPLES / example).read_text()
     assert "tracee-py record --data tracee-data" in text and "npm ci" in text
-    assert "sig run --data tracee-data --fail-on high" in text and "-o sarif" in text
+    assert "sig run --data tracee-data --fail-on high --strict" in text and "-o sarif" in text
 
 
 def test_github_example_uploads_sarif_even_when_the_build_fails() -> None:

@@ -13,9 +13,10 @@ try:  # typer >= 0.29 carries its own copy of click
     from typer._click.exceptions import ClickException as _ClickException
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click.exceptions import ClickException as _ClickException  # type: ignore[assignment]
-from tracee_py.cli import investigate, record, report, sig
-from tracee_py.cli.console import err_console
+from tracee_py.cli import evidence, investigate, record, report, sig
+from tracee_py.cli.console import err_console, error_line
 from tracee_py.errors import TraceePyError
+from tracee_py.query.interrupt import is_interrupt
 
 app = typer.Typer(
     name="tracee-py",
@@ -45,6 +46,7 @@ def _root(
 
 record.register(app)
 investigate.register(app)
+evidence.register(app)
 sig.register(app)
 report.register(app)
 
@@ -55,7 +57,7 @@ def main() -> None:
         rc = app(standalone_mode=False)
         sys.exit(rc if isinstance(rc, int) else 0)
     except TraceePyError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(error_line(str(exc)), highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Abort:
         err_console.print("aborted")
@@ -63,6 +65,11 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
+        sys.exit(130)
+    except RuntimeError as exc:  # DuckDB's answer to Ctrl-C during a query
+        if not is_interrupt(exc):
+            raise
+        err_console.print("aborted")
         sys.exit(130)
     except SystemExit:
         raise

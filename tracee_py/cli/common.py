@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
+from rich.text import Text
 
-from tracee_py.cli.console import err_console
-from tracee_py.errors import UsageError
+from tracee_py.cli.console import err_console, warning_line
+from tracee_py.errors import IntegrityError, UsageError
 from tracee_py.query.dataset import Dataset, open_dataset
 from tracee_py.query.times import parse_time
 
@@ -33,6 +34,12 @@ FROM_OPTION = typer.Option(
     None, "--from", help="Start of the time window: ISO-8601 or relative (-2h, now)."
 )
 TO_OPTION = typer.Option(None, "--to", help="End of the time window: ISO-8601 or relative.")
+STRICT_OPTION = typer.Option(
+    False,
+    "--strict",
+    help="Exit 5 when the recording is damaged or does not match its manifest (the answer "
+    "is still printed). Without it those are warnings on stderr.",
+)
 AT_OPTION = typer.Option(
     None, "--at", help="A moment: ISO-8601 (2026-03-14T22:05:00Z) or relative (-10m)."
 )
@@ -51,9 +58,11 @@ def open_data(
     nodes: list[str] | None = None,
     time_from: str | None = None,
     time_to: str | None = None,
+    strict: bool = False,
 ) -> Iterator[Dataset]:
-    """The open dataset; its warnings (damaged files, ...) go to stderr, including those
-    found while the command runs."""
+    """The open dataset; its warnings (damaged files, files that do not match the manifest,
+    ...) go to stderr, including those found while the command runs. ``strict``: after
+    the command, any of those is an :class:`IntegrityError`."""
     ds = open_dataset(
         data,
         nodes=nodes or None,
@@ -67,15 +76,26 @@ def open_data(
     finally:
         warn(ds.warnings[shown:])
         ds.close()
+    if strict:
+        refuse_problems(ds.problems)
+
+
+def refuse_problems(count: int) -> None:
+    """``--strict``: warnings about the recording become an error."""
+    if count:
+        raise IntegrityError(
+            f"--strict: {count} damaged or unlisted file(s) or manifest problem(s) "
+            "(see the warnings above; tracee-py verify checks every hash)"
+        )
 
 
 def warn(messages: list[str]) -> None:
     for message in messages:
-        err_console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+        err_console.print(warning_line(message), highlight=False, soft_wrap=True)
 
 
 def status(message: str) -> None:
-    err_console.print(f"[dim]{message}[/]", highlight=False, soft_wrap=True)
+    err_console.print(Text(message, style="dim"), highlight=False, soft_wrap=True)
 
 
 def parse_params(items: list[str] | None) -> dict[str, str]:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pyarrow as pa
 import typer
@@ -20,9 +22,11 @@ from tracee_py.cli.common import (
     NODE_OPTION,
     NODES_OPTION,
     OUTPUT_OPTION,
+    STRICT_OPTION,
     TO_OPTION,
     open_data,
     parse_params,
+    refuse_problems,
     status,
     time_or_none,
 )
@@ -46,10 +50,13 @@ from tracee_py.cli.trees import (
 )
 from tracee_py.errors import QueryError, UsageError
 from tracee_py.lazy import duckdb
+from tracee_py.printable import printable
 from tracee_py.proctree import TIMELINE_COLUMNS, ProcessNode
 from tracee_py.query.dataset import Dataset
 from tracee_py.query.info import DatasetInfo, dataset_info
+from tracee_py.query.readonly import check_outside, check_read_only, error_text
 from tracee_py.query.times import format_ns
+from tracee_py.safeio import read_regular
 
 
 def register(app: typer.Typer) -> None:
@@ -77,14 +84,22 @@ def query(
     node: list[str] | None = NODES_OPTION,
     time_from: str | None = FROM_OPTION,
     time_to: str | None = TO_OPTION,
+    save: Path | None = typer.Option(
+        None,
+        "--save",
+        help="Write the rows to this file (in the -o format: csv, json or jsonl) instead of "
+        "stdout. Never inside the data directory.",
+    ),
+    strict: bool = STRICT_OPTION,
     data: str = DATA_OPTION,
 ) -> None:
-    """Run DuckDB SQL over the recordings.
+    """Run one read-only DuckDB statement over the recordings.
 
     The views are events (one row per event), processes (one row per process lifetime)
     and stats (the recorder's counters). Values given with --param are bound, never
     pasted into the SQL. --node, --from and --to narrow what events can see, so DuckDB
-    skips the other files and row groups.
+    skips the other files and row groups. The recording is evidence: COPY, EXPORT,
+    ATTACH, CREATE and other writing statements are refused; --save FILE keeps the rows.
 
     Examples:
 
@@ -93,34 +108,64 @@ def query(
       tracee-py query 'SELECT * FROM events WHERE pid = $pid' --param pid=4242 -o jsonl
 
       tracee-py query -f suspicious.sql --from -2h --node web-1 -o csv > hits.csv
+
+      tracee-py query -f suspicious.sql -o jsonl --save /cases/42/hits.jsonl
     """
     fmt = check_format(output)
     if (sql is None) == (file is None):
         raise UsageError("give the SQL as an argument or with --file, not both")
     if file is not None:
-        try:
-            sql = file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from exc
+        sql = read_sql_file(file)
     assert sql is not None
+    check_read_only(sql)
     params = parse_params(param)
-    with open_data(data, nodes=node, time_from=time_from, time_to=time_to) as ds:
+    if save is not None:
+        if fmt == "table":
+            raise UsageError("--save writes csv, json or jsonl: choose one with -o")
+        save = check_outside(save, data)
+    with open_data(data, nodes=node, time_from=time_from, time_to=time_to, strict=strict) as ds:
         ds.con.execute("SET enable_progress_bar = false")
         try:
             result = ds.stream(sql, params)
             if result is None:
                 status("done (the statement returns no rows)")
                 return
-            render_arrow(result, fmt, columns=result.columns, max_rows=max_rows)
+            if save is None:
+                render_arrow(result, fmt, columns=result.columns, max_rows=max_rows)
+                return
+            with _created(save) as out:
+                rows = render_arrow(result, fmt, columns=result.columns, out=out)
+            status(f"{rows} rows written to {save}")
         except (duckdb.Error, pa.ArrowException) as exc:
-            raise QueryError(_one_line(str(exc))) from exc
+            raise QueryError(error_text(str(exc))) from exc
 
 
-def _one_line(message: str) -> str:
-    """DuckDB's message on one line, without the caret drawing under the SQL."""
-    lines = [ln.strip() for ln in message.splitlines()]
-    kept = [ln for ln in lines if ln and not set(ln) <= {"^", " "}]
-    return " ".join(kept)
+MAX_SQL_BYTES = 1 << 20
+
+
+def read_sql_file(path: Path) -> str:
+    """The text of a ``--file``: a regular file of UTF-8 text without NUL bytes."""
+    try:
+        raw = read_regular(path, MAX_SQL_BYTES, follow_symlinks=True)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if b"\0" in raw:
+        raise UsageError(f"{path} is not a SQL text file (it holds NUL bytes)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path} is not UTF-8 text (byte {exc.start})") from exc
+
+
+@contextmanager
+def _created(path: Path) -> Iterator[TextIO]:
+    """``path`` opened for writing text; a clear error when it cannot be."""
+    try:
+        out = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    with out:
+        yield out
 
 
 # -- choosing a process ---------------------------------------------------------------------------
@@ -181,6 +226,7 @@ def tree(
     max_nodes: int = typer.Option(
         TREE_MAX_NODES, "--max-nodes", help="Processes drawn by -o table (others print all)."
     ),
+    strict: bool = STRICT_OPTION,
     data: str = DATA_OPTION,
 ) -> None:
     """Show a process tree.
@@ -203,7 +249,8 @@ def tree(
       tracee-py tree --at -10m --node web-1
     """
     fmt = check_format(output)
-    with open_data(data) as ds:  # --node filters below: one cached index per directory
+    # --node filters below: one cached index per directory
+    with open_data(data, strict=strict) as ds:
         proctree.process_index(ds, on_build=_index_status)
         focus = _select_process(ds, process, pid, process_id, at, node)
         from_ns, to_ns = time_or_none(time_from), time_or_none(time_to)
@@ -238,6 +285,7 @@ def ps(
     pod: str | None = typer.Option(None, "--pod", help="Only this pod."),
     node: str | None = NODE_OPTION,
     output: str = OUTPUT_OPTION,
+    strict: bool = STRICT_OPTION,
     data: str = DATA_OPTION,
 ) -> None:
     """List the processes running at a moment, with their parents.
@@ -252,7 +300,8 @@ def ps(
       tracee-py ps --at -30m --pod prod/web-7d4b9 -o json
     """
     fmt = check_format(output)
-    with open_data(data) as ds:  # --node filters below: one cached index per directory
+    # --node filters below: one cached index per directory
+    with open_data(data, strict=strict) as ds:
         index = proctree.process_index(ds, on_build=_index_status)
         if at is None:
             lasts = [
@@ -292,6 +341,7 @@ def timeline(
     time_to: str | None = TO_OPTION,
     node: str | None = NODE_OPTION,
     output: str = OUTPUT_OPTION,
+    strict: bool = STRICT_OPTION,
     data: str = DATA_OPTION,
 ) -> None:
     """Every event of a process in time order, one readable line each.
@@ -316,7 +366,8 @@ def timeline(
             raise UsageError(
                 f'unknown event kind {k!r}: see tracee-py query "SELECT DISTINCT event FROM events"'
             )
-    with open_data(data) as ds:  # --node filters below: one cached index per directory
+    # --node filters below: one cached index per directory
+    with open_data(data, strict=strict) as ds:
         proctree.process_index(ds, on_build=_index_status)
         focus = _select_process(ds, process, pid, process_id, at, node)
         if focus is None:
@@ -340,10 +391,10 @@ def _print_lines(events: object) -> None:
     out = sys.stdout
     n = 0
     for e in events:  # type: ignore[attr-defined]
-        comm = (e.comm or "")[:15]
+        comm = printable((e.comm or "")[:15])
         out.write(
             f"{format_ns(e.time_ns, digits=6)}  {e.pid if e.pid is not None else '?':>7}"
-            f"  {comm:<15}  {e.event:<16}  {e.summary}\n"
+            f"  {comm:<15}  {e.event:<16}  {printable(e.summary)}\n"
         )
         n += 1
     out.flush()
@@ -364,6 +415,7 @@ def info(
         True, "--verify/--no-verify", help="Check every file's sha256 against the manifest."
     ),
     node: list[str] | None = NODES_OPTION,
+    strict: bool = STRICT_OPTION,
     data: str = DATA_OPTION,
 ) -> None:
     """Describe a data directory.
@@ -391,6 +443,18 @@ def info(
     sections = _info_sections(result)
     if section is not None:
         sections = {section: sections[section]}
+    _print_info(result, sections, fmt, whole=section is None)
+    if strict:
+        refuse_problems(len(result.damaged) + len(result.manifest))
+
+
+def _print_info(
+    result: DatasetInfo,
+    sections: dict[str, tuple[list[str], list[dict[str, Any]]]],
+    fmt: str,
+    *,
+    whole: bool,
+) -> None:
     if fmt == "json":
         body = {
             "root": result.root,
@@ -408,7 +472,7 @@ def info(
         return
     for name, (columns, rows) in sections.items():
         render_rows(columns, rows, fmt, title=name.capitalize(), max_rows=None)
-    if fmt == "table" and section is None:
+    if fmt == "table" and whole:
         status(
             f"{result.total_events:,} events on {len(result.nodes)} node(s) from "
             f"{_iso(result.first_ns)} to {_iso(result.last_ns)}; {len(result.damaged)} damaged "

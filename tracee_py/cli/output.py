@@ -22,8 +22,10 @@ import pyarrow.compute as pc
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from tracee_py.errors import UsageError
+from tracee_py.printable import printable
 
 FORMATS = ("table", "json", "jsonl", "csv")
 TABLE_MAX_ROWS = 1000
@@ -211,13 +213,14 @@ def _csv(columns: Sequence[str], rows: Iterable[tuple[Any, ...]], out: TextIO) -
 
 
 def cell_text(value: Any) -> str:
+    """A value as a table cell: plain text, control characters escaped."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return printable(value)
     if isinstance(value, list | dict | tuple):
-        return json.dumps(value, default=json_default, ensure_ascii=False)
-    return str(value)
+        return printable(json.dumps(value, default=json_default, ensure_ascii=False))
+    return printable(str(value))
 
 
 def _table(
@@ -243,7 +246,12 @@ def _table(
     ]
     # 3 = the padding and separator Rich puts around each column.
     widths = fit_widths(natural, target.width - 3 * len(columns), [len(c) for c in columns])
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", highlight=False)
+    table = Table(
+        title=Text(printable(title)) if title is not None else None,
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+        highlight=False,
+    )
     for i, name in enumerate(columns):
         numeric = bool(shown) and all(
             isinstance(r[i], int | float) and not isinstance(r[i], bool)
@@ -251,14 +259,14 @@ def _table(
             if r[i] is not None
         )
         table.add_column(
-            name,
+            Text(printable(name)),
             justify="right" if numeric else "left",
             no_wrap=True,
             overflow="ellipsis",
             width=widths[i],
         )
     for row_cells in cells:
-        table.add_row(*row_cells)
+        table.add_row(*(Text(c) for c in row_cells))  # Text: never read as markup
     if more:
         note = f"… first {len(shown)} rows shown; use -o csv or -o jsonl for all rows"
     elif not shown:

@@ -127,6 +127,12 @@ def record(
         "tracepoints.",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live status line."),
+    seal_key: Path = typer.Option(
+        None,
+        "--seal-key",
+        help="Seal every manifest line with this forward-secure key (made by tracee-py "
+        "setup-keys; it evolves each interval and should live outside the data directory).",
+    ),
     dump_bpf: bool = typer.Option(
         False, "--dump-bpf", help="Print the BPF program and compiler flags, then exit."
     ),
@@ -165,6 +171,7 @@ def record(
     writer = WriterSettings(
         rotate_seconds=parse_duration(rotate, "--rotate"),
         rotate_bytes=parse_size(rotate_size, "--rotate-size"),
+        seal_key=seal_key,
     )
     options = RecordOptions(
         data=data,

@@ -17,10 +17,20 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tracee_py.cli.common import DATA_OPTION, FROM_OPTION, NODES_OPTION, TO_OPTION, time_or_none
-from tracee_py.cli.console import err_console
+from tracee_py.cli.common import (
+    DATA_OPTION,
+    FROM_OPTION,
+    NODES_OPTION,
+    STRICT_OPTION,
+    TO_OPTION,
+    refuse_problems,
+    time_or_none,
+)
+from tracee_py.cli.console import err_console, error_line, warning_line
 from tracee_py.cli.output import data_console
 from tracee_py.errors import TraceePyError, UsageError
+from tracee_py.printable import printable
+from tracee_py.query.interrupt import check_timeout
 from tracee_py.signatures import report
 from tracee_py.signatures.engine import (
     DEFAULT_MAX_FINDINGS,
@@ -37,6 +47,7 @@ from tracee_py.signatures.loader import (
 )
 from tracee_py.signatures.model import SEVERITY_LABELS, Finding, Severity, Signature
 from tracee_py.signatures.samples import SampleOutcome, verify_all_samples
+from tracee_py.signatures.sqlcheck import CHECK_TIMEOUT_S
 
 sig_app = typer.Typer(
     name="sig",
@@ -81,6 +92,11 @@ SEVERITY_OPTION = typer.Option(
     "--severity",
     help=f"Only signatures at or above this severity ({', '.join(SEVERITY_LABELS)}).",
 )
+CHECK_TIMEOUT_OPTION = typer.Option(
+    CHECK_TIMEOUT_S,
+    "--timeout",
+    help="Seconds each signature's SQL may run when it is checked on empty tables.",
+)
 ID_OPTION = typer.Option(
     None, "--id", help="Only this signature id (glob patterns work: 'cred-*'); repeatable."
 )
@@ -95,7 +111,7 @@ def register(app: typer.Typer) -> None:
 
 def _fail(exc: TraceePyError) -> NoReturn:
     """Print a tracee-py error as the app does (one clear message) and exit with its code."""
-    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    err_console.print(error_line(str(exc)), highlight=False, soft_wrap=True)
     raise typer.Exit(exc.exit_code)
 
 
@@ -126,6 +142,12 @@ def _select(
             )
         chosen = [s for s in chosen if any(fnmatch.fnmatchcase(s.id, p) for p in ids)]
     return chosen
+
+
+def _plain(text: str) -> str:
+    """Text from a recording or a signature pack, for a Rich table cell: markup escaped,
+    control characters made visible."""
+    return escape(printable(text))
 
 
 def _write(text: str) -> None:
@@ -165,6 +187,7 @@ def list_signatures(
     severity: str | None = SEVERITY_OPTION,
     ids: list[str] | None = ID_OPTION,
     output: ListFormat = typer.Option(ListFormat.table, "--output", "-o", help="Output format."),
+    timeout: float = CHECK_TIMEOUT_OPTION,
 ) -> None:
     """List the signatures: id, severity, MITRE ATT&CK mapping, and whether the recorder
     produces the data each one needs (STATUS says what is missing when it does not).
@@ -179,8 +202,11 @@ def list_signatures(
     """
 
     def body() -> None:
+        limit = check_timeout(timeout)
         sigs = _select(
-            load_signatures(_directories(signatures, no_builtin), check_samples=False),
+            load_signatures(
+                _directories(signatures, no_builtin), check_samples=False, timeout=limit
+            ),
             ids,
             severity,
         )
@@ -197,10 +223,10 @@ def list_signatures(
             table.add_row(
                 s.id,
                 _severity_markup(s.severity),
-                escape(s.tactic.name),
-                escape(f"{s.technique.id} {s.technique.name}"),
-                escape(s.name),
-                "ready" if s.ready else f"[yellow]needs data: {escape(s.status or '')}[/]",
+                _plain(s.tactic.name),
+                _plain(f"{s.technique.id} {s.technique.name}"),
+                _plain(s.name),
+                "ready" if s.ready else f"[yellow]needs data: {_plain(s.status or '')}[/]",
             )
         data_console().print(table)
         waiting = sum(1 for s in sigs if not s.ready)
@@ -235,6 +261,7 @@ def check(
     ),
     signatures: list[Path] | None = SIGNATURES_OPTION,
     no_builtin: bool = NO_BUILTIN_OPTION,
+    timeout: float = CHECK_TIMEOUT_OPTION,
 ) -> None:
     """Validate signatures: rule files against the schema, SQL against the sandbox and the
     event schema, sample files line by line. Every problem is reported, with file and line.
@@ -248,7 +275,7 @@ def check(
 
     def body() -> None:
         dirs = [directory] if directory else _directories(signatures, no_builtin)
-        loaded, problems = collect_signatures(dirs)
+        loaded, problems = collect_signatures(dirs, timeout=check_timeout(timeout))
         if problems:
             raise SignatureSetError(problems)
         err_console.print(f"{len(loaded)} signatures checked: no problems", highlight=False)
@@ -268,6 +295,9 @@ def test(
     no_builtin: bool = NO_BUILTIN_OPTION,
     ids: list[str] | None = ID_OPTION,
     output: TestFormat = typer.Option(TestFormat.table, "--output", "-o", help="Output format."),
+    timeout: float = typer.Option(
+        DEFAULT_TIMEOUT_S, "--timeout", help="Seconds one signature may run on its samples."
+    ),
 ) -> None:
     """Run every signature on its own sample events: positive.jsonl must yield exactly the
     expected findings, negative.jsonl none. Exits 1 on any missing or extra finding and
@@ -282,12 +312,14 @@ def test(
 
     def body() -> None:
         dirs = [directory] if directory else _directories(signatures, no_builtin)
-        sigs = _select(load_signatures(dirs, check_samples=False), ids, None)
+        limit = check_timeout(timeout)
+        sigs = _select(load_signatures(dirs, check_samples=False, timeout=limit), ids, None)
         with _progress() as progress:
             task = progress.add_task("testing", total=len(sigs))
             outcomes = verify_all_samples(
                 sigs,
                 on_done=lambda o: progress.update(task, advance=1, description=o.signature.id),
+                timeout=limit,
             )
         _print_outcomes(outcomes, output)
         failed = [o for o in outcomes if not o.ok]
@@ -331,7 +363,7 @@ def _print_outcomes(outcomes: list[SampleOutcome], output: TestFormat) -> None:
             o.signature.id,
             f"{len(o.positive)}/{o.expected if o.expected is not None else '?'}",
             str(len(o.negative)),
-            escape("\n".join(why)),
+            "\n".join(_plain(w) for w in why),
         )
     data_console().print(table)
 
@@ -394,12 +426,14 @@ def run(
         help="File the SARIF results point at (GitHub needs a path in the repository, e.g. "
         "package-lock.json). Default: the data directory.",
     ),
+    strict: bool = STRICT_OPTION,
 ) -> None:
     """Run signatures over a recording and print the findings.
 
     The recording is read once: the rows of the event kinds the selected signatures use
     are loaded into a locked, in-memory DuckDB sandbox, and every signature queries that.
-    Exit code: 1 when --fail-on is given and a finding at or above it exists, 2 when a
+    Exit code: 5 with --strict when the recording is damaged or does not match its
+    manifest, 1 when --fail-on is given and a finding at or above it exists, 2 when a
     signature failed, else 0.
 
     Examples:
@@ -413,8 +447,16 @@ def run(
 
     def body() -> None:
         floor = _parse_severity(fail_on, "--fail-on") if fail_on else None
+        limit = check_timeout(timeout)
+        if max_findings < 1:
+            raise UsageError(f"--max-findings must be at least 1, not {max_findings}")
+        from_ns, to_ns = time_or_none(time_from), time_or_none(time_to)  # before any output
         dirs = _directories(signatures, no_builtin)
-        sigs = _select(load_signatures(dirs, check_samples=False), ids, severity)
+        sigs = _select(
+            load_signatures(dirs, check_samples=False, timeout=min(limit, CHECK_TIMEOUT_S)),
+            ids,
+            severity,
+        )
         if not sigs:
             raise UsageError("no signature selected")
         root = data
@@ -423,14 +465,14 @@ def run(
                 root,
                 sigs,
                 observer=_ProgressObserver(progress, len(sigs)),
-                timeout=timeout,
+                timeout=limit,
                 max_findings=max_findings,
-                time_from_ns=time_or_none(time_from),
-                time_to_ns=time_or_none(time_to),
+                time_from_ns=from_ns,
+                time_to_ns=to_ns,
                 nodes=node or None,
             )
         for warning in result.warnings:
-            err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
+            err_console.print(warning_line(warning), highlight=False, soft_wrap=True)
         findings = result.findings
         if output is RunFormat.table:
             _print_findings(findings)
@@ -449,6 +491,8 @@ def run(
         else:
             _write(report.junit_xml(result))
         _summary(findings, len(sigs), result.rows_loaded)
+        if strict:
+            refuse_problems(result.dataset_problems)
         if floor is not None and any(f.severity >= floor for f in findings):
             raise typer.Exit(1)
         if result.errors:
@@ -480,10 +524,10 @@ def _print_findings(findings: list[Finding]) -> None:
             f.time[:23] + "Z",
             _severity_markup(f.severity),
             f.signature_id,
-            escape(f"{f.comm or '?'}[{f.pid if f.pid is not None else '?'}]"),
-            escape(where),
-            escape(f.detail),
-            escape(report.ancestry_text(f)),
+            _plain(f"{f.comm or '?'}[{f.pid if f.pid is not None else '?'}]"),
+            _plain(where),
+            _plain(f.detail),
+            _plain(report.ancestry_text(f)),
         )
     data_console().print(table)
 

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
+from tracee_py.printable import printable
 from tracee_py.proctree import ProcessNode, ProcessTree
 from tracee_py.proctree.labels import command_line, ending, pod_of
 from tracee_py.query.times import format_ns
@@ -34,7 +35,7 @@ def label(n: ProcessNode, *, focus: bool = False, show_node: bool = False) -> Te
     text.append(" ")
     if not n.execs and n.source == "fork":
         text.append("(fork) ", style="dim")
-    text.append(command_line(n), style="cyan" if n.execs else "")
+    text.append(printable(command_line(n)), style="cyan" if n.execs else "")
     meta = [format_ns(n.start_ns, digits=3) if n.start_ns is not None else "start ?"]
     meta.append(ending(n))
     if n.file_events:
@@ -49,7 +50,7 @@ def label(n: ProcessNode, *, focus: bool = False, show_node: bool = False) -> Te
         meta.append(n.node)
     if n.source == "inferred":
         meta.append("inferred")
-    text.append("  " + " · ".join(meta), style="dim")
+    text.append("  " + printable(" · ".join(meta)), style="dim")
     return text
 
 
@@ -57,7 +58,7 @@ def print_tree(tree: ProcessTree, console: Console, *, max_nodes: int = TREE_MAX
     """Draw the tree; after ``max_nodes`` processes the rest are counted, not drawn."""
     nodes = {n.node for _, n in tree.walk()}
     drawn = 0
-    root = Tree(Text(tree.title or "processes", style="bold"), guide_style="dim")
+    root = Tree(Text(printable(tree.title or "processes"), style="bold"), guide_style="dim")
     stack: list[tuple[ProcessNode, Tree]] = [(r, root) for r in reversed(tree.roots)]
     while stack and drawn < max_nodes:
         node, parent = stack.pop()

@@ -22,6 +22,8 @@ is nothing to check locally, so damaged files surface as query errors instead.
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,13 +34,14 @@ from typing import Any, TypeVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tracee_py.errors import DataError, NotFoundError, QueryError
+from tracee_py.errors import DataError, NotFoundError, QueryError, UsageError
 from tracee_py.lazy import duckdb
 from tracee_py.query.times import NS_PER_S, format_ns
 from tracee_py.query.views import install_derived_views
 from tracee_py.schema import EVENT_SCHEMA, STATS_SCHEMA
-from tracee_py.store.layout import DatasetLayout, day_of, validate_node_name
-from tracee_py.store.manifest import read_manifest
+from tracee_py.store.layout import DatasetLayout, Scan, day_of, validate_node_name
+from tracee_py.store.manifest import STATUS_TEXT, FileCheck, check_files, read_manifest
+from tracee_py.store.seal import VerificationKey
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _FAILED_FILE = re.compile(r'file "([^"]+\.parquet)"')  # how DuckDB names a file it failed on
@@ -46,6 +49,7 @@ _STAMP = re.compile(r"^(\d{8}T\d{6})\.(\d{9})Z")
 EVENTS_GLOB = "events/node=*/date=*/*.parquet"
 STATS_GLOB = "stats/node=*/date=*/*.parquet"
 T = TypeVar("T")
+LISTED_PER_STATUS = 10  # problems of one kind named one by one; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -84,9 +88,18 @@ class Dataset:
     time_to_ns: int | None = None
     remote: bool = False
     cache: dict[str, object] = field(default_factory=dict, repr=False)  # derived data, per open
+    integrity: list[FileCheck] = field(default_factory=list)  # manifest problems (cheap check)
+    temp_dir: str | None = None  # DuckDB's spill directory, private to this open
 
     def close(self) -> None:
         self.con.close()
+        if self.temp_dir is not None:
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+    @property
+    def problems(self) -> int:
+        """Damaged files plus manifest problems: what ``--strict`` refuses."""
+        return len(self.damaged) + len(self.integrity)
 
     def failed_file(self, exc: Exception) -> str | None:
         """The dataset file a DuckDB error says it could not read, relative to the root."""
@@ -149,15 +162,38 @@ class Dataset:
         return self.retrying(start)
 
     def retrying(self, run: Callable[[], T]) -> T:
-        """``run()``, again without each file that turns out to be damaged mid-file."""
+        """``run()``, again without each file that turns out to be damaged mid-file.
+
+        DuckDB names the file it failed on; when an error that reading data can cause
+        names none, every file is read in full once to find the damaged ones.
+        """
+        probed = False
         while True:
             try:
                 return run()
             except (duckdb.Error, pa.ArrowException) as exc:
                 rel = self.failed_file(exc)
-                if rel is None:
+                if rel is not None:
+                    self.exclude(rel, one_line(f"cannot be read ({exc})"))
+                    continue
+                if probed or self.remote or not _data_error(exc):
                     raise
-                self.exclude(rel, one_line(f"cannot be read ({exc})"))
+                probed = True
+                damaged = self._probe()
+                if not damaged:
+                    raise
+                for path, reason in damaged:
+                    self.exclude(path, reason)
+
+    def _probe(self) -> list[tuple[str, str]]:
+        """Every file whose pages cannot all be read, with the reason."""
+        damaged = []
+        for f in self.files + self.stats_files:
+            try:
+                pq.ParquetFile(Path(self.root) / f.path).read()
+            except (OSError, pa.ArrowException, ValueError) as exc:
+                damaged.append((f.path, one_line(f"cannot be read ({exc})")))
+        return damaged
 
     def __enter__(self) -> Dataset:
         return self
@@ -192,6 +228,35 @@ class QueryResult:
             raise QueryError(f"{what} after some rows were printed: {one_line(str(exc))}") from exc
 
 
+def verify_recording(root: str | Path, key: VerificationKey | None = None) -> list[FileCheck]:
+    """Every file of the recording at ``root`` checked against the manifest, sha256 included,
+    and the manifest's seals, keyed ones with ``key`` (see
+    :func:`tracee_py.store.manifest.check_files`)."""
+    if is_url(root):
+        raise UsageError("verify reads local directories; copy the recording first")
+    path = Path(root)
+    if not path.is_dir():
+        raise DataError(f"data directory {root} does not exist or is not a directory")
+    checks = check_files(DatasetLayout(path), hashes=True, key=key)
+    if not checks:
+        raise DataError(f"no recordings in {root}: no data or manifest files")
+    return checks
+
+
+def _data_error(exc: BaseException) -> bool:
+    """An error damaged data can cause (not one a query's own text causes). A Parquet
+    decoder that trips over garbage raises DuckDB's untyped base error (``TProtocolException:
+    Exceeded size limit``)."""
+    kinds = (
+        duckdb.IOException,
+        duckdb.InvalidInputException,
+        duckdb.InternalException,
+        duckdb.SerializationException,
+        pa.ArrowException,
+    )
+    return isinstance(exc, kinds) or type(exc) is duckdb.Error
+
+
 def is_url(root: str | Path) -> bool:
     return isinstance(root, str) and bool(_URL.match(root))
 
@@ -214,7 +279,10 @@ def open_dataset(
         raise DataError(
             f"the time window is empty: {format_ns(time_from_ns)} is after {format_ns(time_to_ns)}"
         )
-    con = duckdb.connect()
+    # DuckDB spills to ``.tmp`` under the working directory by default, which may be the
+    # data directory itself: a reading command must not write there.
+    temp_dir = tempfile.mkdtemp(prefix="tracee-py-")
+    con = duckdb.connect(config={"temp_directory": temp_dir})
     con.execute("SET TimeZone = 'UTC'")
     try:
         if is_url(root):
@@ -224,7 +292,9 @@ def open_dataset(
         install_derived_views(con)
     except BaseException:
         con.close()
+        shutil.rmtree(temp_dir, ignore_errors=True)
         raise
+    ds.temp_dir = temp_dir
     return ds
 
 
@@ -244,12 +314,13 @@ def _open_local(
         raise DataError(f"data directory {root} is not a directory")
     layout = DatasetLayout(root)
     try:
-        all_events = layout.event_files()
-        all_stats = layout.stats_files()
+        scan = layout.scan()
     except OSError as exc:
         raise DataError(f"cannot read data directory {root}: {exc.strerror or exc}") from exc
+    all_events, all_stats = scan.events, scan.stats
     if not all_events:
-        raise DataError(f"no recordings in {root}: no files match {EVENTS_GLOB}")
+        why = f" ({scan.problems[0].path}: {scan.problems[0].detail})" if scan.problems else ""
+        raise DataError(f"no recordings in {root}: no files match {EVENTS_GLOB}{why}")
     present = sorted({_partition(p, "node") for p in all_events})
     for node in nodes or ():
         if node not in present:
@@ -262,7 +333,13 @@ def _open_local(
         time_from_ns=time_from_ns,
         time_to_ns=time_to_ns,
     )
-    spans = _manifest_spans(layout) if (time_from_ns, time_to_ns) != (None, None) else {}
+    ds.integrity = [
+        c
+        for c in check_files(layout, hashes=False, scan=scan)
+        if c.problem and _of_nodes(c.file, nodes)
+    ]
+    ds.warnings.extend(integrity_warnings(ds.integrity))
+    spans = _manifest_spans(layout, scan) if (time_from_ns, time_to_ns) != (None, None) else {}
     candidates = _prune(all_events, nodes, time_from_ns, time_to_ns, by_name=True)
     candidates = [
         p
@@ -332,10 +409,33 @@ def _prune(
     return kept
 
 
-def _manifest_spans(layout: DatasetLayout) -> dict[str, tuple[int, int]]:
+def _of_nodes(rel: str, nodes: tuple[str, ...] | None) -> bool:
+    """Whether a path of the data directory belongs to the nodes asked for (anything
+    outside a node's directory belongs to all of them)."""
+    node = _partition(Path(rel), "node")
+    return nodes is None or not node or node in nodes
+
+
+def integrity_warnings(checks: list[FileCheck]) -> list[str]:
+    """One warning per problem, at most :data:`LISTED_PER_STATUS` per kind, then a count."""
+    warnings: list[str] = []
+    by_status: dict[str, list[FileCheck]] = {}
+    for check in checks:
+        by_status.setdefault(check.status, []).append(check)
+    for status, group in by_status.items():
+        warnings += [str(c) for c in group[:LISTED_PER_STATUS]]
+        if len(group) > LISTED_PER_STATUS:
+            warnings.append(
+                f"... and {len(group) - LISTED_PER_STATUS} more files: "
+                f"{STATUS_TEXT.get(status, status)} (tracee-py verify lists every one)"
+            )
+    return warnings
+
+
+def _manifest_spans(layout: DatasetLayout, scan: Scan) -> dict[str, tuple[int, int]]:
     """First and last event time of every file the manifest lists (unreadable lines are
     skipped: a file without a span is simply opened)."""
-    entries, _ = read_manifest(layout)
+    entries, _ = read_manifest(layout, scan.manifests)
     return {rel: (e.first_time_ns, e.last_time_ns) for rel, e in entries.items()}
 
 
@@ -369,6 +469,15 @@ def _check_file(path: Path, root: Path, time_column: str) -> DataFile | DamagedF
         return DamagedFile(rel, f"cannot read: {exc.strerror or exc}")
     except (pa.ArrowException, ValueError) as exc:
         return DamagedFile(rel, one_line(f"not a readable Parquet file ({exc})"))
+    expected = EVENT_SCHEMA if time_column == "time" else STATS_SCHEMA
+    try:
+        wrong = schema_problem(meta.schema.to_arrow_schema(), expected)
+    except (pa.ArrowException, ValueError) as exc:
+        wrong = one_line(f"its schema cannot be read ({exc})")
+    if wrong is not None:
+        # One file with another type for a column would change the column's type for
+        # every file (the views union files by name): pid as text matches no pid.
+        return DamagedFile(rel, wrong)
     names = meta.schema.names
     time_index = names.index(time_column) if time_column in names else None
     first: int | None = None
@@ -395,6 +504,35 @@ def _check_file(path: Path, root: Path, time_column: str) -> DataFile | DamagedF
         first_ns=first,
         last_ns=last,
     )
+
+
+def schema_problem(found: pa.Schema, expected: pa.Schema) -> str | None:
+    """Why a file's columns do not fit the dataset's schema, or None. Missing and extra
+    columns are fine (files from before or after a column was added); a known column of
+    another kind of type is not."""
+    for field_ in expected:
+        index = found.get_field_index(field_.name)
+        if index < 0:
+            continue
+        got = found.field(index).type
+        if _kind(got) != _kind(field_.type):
+            return f"column {field_.name} is {got}, not {field_.type}"
+    return None
+
+
+def _kind(t: pa.DataType) -> str:
+    """A type's family: widths, units, time zones and dictionary encoding aside."""
+    if pa.types.is_dictionary(t):
+        return _kind(t.value_type)
+    if pa.types.is_integer(t):
+        return "integer"
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "string"
+    if pa.types.is_timestamp(t):
+        return "timestamp"
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return f"list<{_kind(t.value_type)}>"
+    return str(t)
 
 
 def _overlaps(f: DataFile, time_from_ns: int | None, time_to_ns: int | None) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tracee_py.query.dataset import DamagedFile, DataFile, Dataset
 from tracee_py.store.layout import DatasetLayout
-from tracee_py.store.manifest import FileCheck, read_manifest, verify
+from tracee_py.store.manifest import FileCheck, check_files
 
 
 @dataclass(frozen=True)
@@ -132,31 +132,9 @@ def dataset_info(ds: Dataset, *, verify_hashes: bool = True) -> DatasetInfo:
             )
         )
     if not ds.remote:
-        info.manifest = _manifest_problems(Path(ds.root), verify_hashes)
+        info.manifest = (
+            [c for c in check_files(DatasetLayout(Path(ds.root)), hashes=True) if c.problem]
+            if verify_hashes
+            else list(ds.integrity)  # listed, present and sized: checked on open
+        )
     return info
-
-
-def _manifest_problems(root: Path, verify_hashes: bool) -> list[FileCheck]:
-    layout = DatasetLayout(root)
-    if verify_hashes:
-        checks = verify(layout)
-    else:
-        entries, _ = read_manifest(layout)
-        on_disk = {str(p.relative_to(root)) for p in layout.event_files()}
-        checks = [
-            FileCheck(rel, "missing", "listed in the manifest, not on disk")
-            for rel in sorted(set(entries) - on_disk)
-        ]
-        checks += [
-            FileCheck(rel, "unlisted", "not in any manifest")
-            for rel in sorted(on_disk - set(entries))
-        ]
-    _, problems = read_manifest(layout)
-    checks += [FileCheck(p.split(":", 1)[0], "bad_manifest_line", p) for p in problems]
-    # The stats writer does not list its files in the manifest: unlisted stats files are
-    # expected, not a problem.
-    return [
-        c
-        for c in checks
-        if c.status != "ok" and not (c.status == "unlisted" and c.file.startswith("stats/"))
-    ]

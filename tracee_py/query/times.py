@@ -13,6 +13,10 @@ from datetime import UTC, datetime, timedelta
 from tracee_py.errors import TimeParseError
 
 NS_PER_S = 1_000_000_000
+# Times are int64 nanoseconds (Arrow and DuckDB timestamps): 1677-09-21 to 2262-04-11.
+MIN_NS = -(2**63) + 1
+MAX_NS = 2**63 - 1
+_MAX_DIGITS = 19  # per number of a relative time; more cannot fit in the range anyway
 
 _UNIT_NS = {
     "ns": 1,
@@ -53,19 +57,36 @@ def parse_time(text: str, *, now_ns: int | None = None) -> int:
     rel = _RELATIVE.match(value)
     if rel:
         sign = -1 if rel.group(1) == "-" else 1
-        total = sum(int(n) * _UNIT_NS[u] for n, u in _RELATIVE_PART.findall(rel.group(2)))
-        return now + sign * total
+        parts = _RELATIVE_PART.findall(rel.group(2))
+        if any(len(n) > _MAX_DIGITS for n, _ in parts):
+            raise TimeParseError(f"time {_shown(text)} is out of range: {RANGE}")
+        total = sum(int(n) * _UNIT_NS[u] for n, u in parts)
+        return _in_range(now + sign * total, text)
     iso = _ISO.match(value)
     if not iso:
-        raise TimeParseError(f"cannot read time {text!r}: {HINT}")
+        raise TimeParseError(f"cannot read time {_shown(text)}: {HINT}")
     try:
         base = datetime.fromisoformat(iso.group("date") + "T" + (iso.group("hm") or "00:00"))
         base = base.replace(second=int(iso.group("s") or 0), tzinfo=UTC)
         base -= _offset(iso.group("tz"))
     except ValueError as exc:
-        raise TimeParseError(f"cannot read time {text!r}: {exc}") from exc
+        raise TimeParseError(f"cannot read time {_shown(text)}: {exc}") from exc
     frac = (iso.group("frac") or "").ljust(9, "0")
-    return _seconds(base) * NS_PER_S + int(frac)
+    return _in_range(_seconds(base) * NS_PER_S + int(frac), text)
+
+
+RANGE = "times must lie between 1677-09-22 and 2262-04-11"
+
+
+def _in_range(ns: int, text: str) -> int:
+    if not MIN_NS <= ns <= MAX_NS:
+        raise TimeParseError(f"time {_shown(text)} is out of range: {RANGE}")
+    return ns
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """The user's text for a message, cut when it is absurdly long."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def _offset(tz: str | None) -> timedelta:

@@ -61,6 +61,7 @@ class RunResult:
     rows_loaded: int = 0
     load_seconds: float = 0.0
     load_steps: dict[str, float] = field(default_factory=dict)  # seconds per loading step
+    dataset_problems: int = 0  # damaged files and manifest problems of the recording
 
     @property
     def findings(self) -> list[Finding]:
@@ -115,29 +116,36 @@ def run_on_dataset(
         root, nodes=nodes, time_from_ns=time_from_ns, time_to_ns=time_to_ns
     ) as dataset:
         obs.loading(plan.kinds)
+
+        def load() -> Sandbox:
+            if dataset.remote:
+                # Object storage needs DuckDB's httpfs, which the sandbox never loads: read
+                # through the dataset's own connection and hand the rows over as Arrow.
+                reader = dataset.con.sql("SELECT * FROM events").to_arrow_reader()
+                return Sandbox.load(reader, plan=plan)
+            if dataset.files:
+                view = parquet_view_sql(
+                    "_source",
+                    [str(Path(dataset.root) / f.path) for f in dataset.files],
+                    nodes=dataset.nodes,
+                    time_from_ns=time_from_ns,
+                    time_to_ns=time_to_ns,
+                )
+                return Sandbox.load(plan=plan, parquet_view=view)
+            return Sandbox.load(None, plan=plan)
+
+        # A file damaged past its footer is found while loading: left out, named, and the
+        # rest loaded again.
+        sandbox = dataset.retrying(load)
         warnings = list(dataset.warnings)
-        if dataset.remote:
-            # Object storage needs DuckDB's httpfs, which the sandbox never loads: read
-            # through the dataset's own connection and hand the rows over as Arrow.
-            reader = dataset.con.sql("SELECT * FROM events").to_arrow_reader()
-            sandbox = Sandbox.load(reader, plan=plan)
-        elif dataset.files:
-            view = parquet_view_sql(
-                "_source",
-                [str(Path(dataset.root) / f.path) for f in dataset.files],
-                nodes=dataset.nodes,
-                time_from_ns=time_from_ns,
-                time_to_ns=time_to_ns,
-            )
-            sandbox = Sandbox.load(plan=plan, parquet_view=view)
-        else:
-            sandbox = Sandbox.load(None, plan=plan)
+        dataset_problems = dataset.problems
     load_seconds = time.perf_counter() - started
     with sandbox:
         result = _run_in(sandbox, signatures, obs, timeout, max_findings)
     result.load_seconds = load_seconds
     result.load_steps = dict(sandbox.timings)
     result.warnings[:0] = warnings
+    result.dataset_problems = dataset_problems
     return result
 
 
@@ -186,6 +194,8 @@ def _run_in(
             raw.append((run, table_records(table)))
         except SandboxError as exc:
             run.error = str(exc)
+        except RecursionError:  # values nested deeper than Python converts them
+            run.error = "the query returned values nested too deeply to report"
         run.seconds = time.perf_counter() - started
         runs.append(run)
         obs.finished(run)

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from tracee_py.errors import SignatureError
+from tracee_py.safeio import UnsafeFile, read_regular
 from tracee_py.schema import EVENT_COLUMNS, EVENT_KINDS
 from tracee_py.signatures.model import (
     SEVERITY_LABELS,
@@ -56,6 +57,10 @@ RULE_KEYS: dict[str, tuple[type | tuple[type, ...], bool, str]] = {
     "references": (list, False, "URLs"),
 }
 MITRE_KEYS = ("tactic", "technique")
+# Limits for rule files from third parties: a rule is a page of text, never a document
+# that expands (aliases) or nests without end.
+MAX_RULE_BYTES = 256 * 1024
+MAX_YAML_DEPTH = 16
 REQUIRES_KEYS = ("events", "columns")
 
 
@@ -125,16 +130,21 @@ def signature_folders(directory: Path) -> tuple[list[Path], list[Problem]]:
 
 
 def load_signatures(
-    directories: Iterable[Path], *, check_sql: bool = True, check_samples: bool = True
+    directories: Iterable[Path],
+    *,
+    check_sql: bool = True,
+    check_samples: bool = True,
+    timeout: float | None = None,
 ) -> SignatureSet:
     """Load and validate every signature under ``directories``; raise on any problem.
 
     ``check_sql`` runs each query against empty tables (catches unknown columns, type
-    errors and a missing ``time`` or ``process_id``); ``check_samples`` reads the sample
-    files. Both add their problems to the same report.
+    errors and a missing ``time`` or ``process_id``), each for at most ``timeout`` seconds
+    (default :data:`~tracee_py.signatures.sqlcheck.CHECK_TIMEOUT_S`); ``check_samples``
+    reads the sample files. Both add their problems to the same report.
     """
     signatures, problems = collect_signatures(
-        directories, check_sql=check_sql, check_samples=check_samples
+        directories, check_sql=check_sql, check_samples=check_samples, timeout=timeout
     )
     if problems:
         raise SignatureSetError(problems)
@@ -142,7 +152,11 @@ def load_signatures(
 
 
 def collect_signatures(
-    directories: Iterable[Path], *, check_sql: bool = True, check_samples: bool = True
+    directories: Iterable[Path],
+    *,
+    check_sql: bool = True,
+    check_samples: bool = True,
+    timeout: float | None = None,
 ) -> tuple[SignatureSet, list[Problem]]:
     """Like :func:`load_signatures`, but returns the valid signatures and the problems."""
     dirs = [Path(d) for d in directories]
@@ -176,7 +190,7 @@ def collect_signatures(
         from tracee_py.signatures.sqlcheck import check_signature_sql
 
         checked: list[Signature] = []
-        for sig, sql_problems in check_signature_sql(unique):
+        for sig, sql_problems in check_signature_sql(unique, timeout=timeout):
             problems.extend(sql_problems)
             checked.append(sig)
         unique = checked
@@ -255,14 +269,36 @@ def _construct(node: yaml.Node) -> Any:
         loader.dispose()
 
 
+def _yaml_limit_problem(text: str, path: Path) -> Problem | None:
+    """The first alias or too-deep nesting in ``text``, found from the parser's events
+    before anything is built (an alias bomb is small as text and huge as values; a
+    self-referencing alias never ends)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_YAML_LOADER):
+        mark = event.start_mark
+        where = SourceLocation(path, mark.line + 1, mark.column + 1)
+        if isinstance(event, yaml.AliasEvent):
+            return Problem(where, f"YAML aliases (*{event.anchor}) are not allowed in rule files")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                return Problem(where, f"nested more than {MAX_YAML_DEPTH} levels deep")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return None
+
+
 def parse_rule_file(path: Path) -> tuple[Signature | None, list[Problem]]:
     """Read and validate one ``rule.yaml``; the signature is None when it is unusable."""
     doc = _Located(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_regular(path, MAX_RULE_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError, UnsafeFile) as exc:
         return None, [Problem(SourceLocation(path), f"cannot read: {exc}")]
     try:
+        limit = _yaml_limit_problem(text, path)
+        if limit is not None:
+            return None, [limit]
         node = yaml.compose(text, Loader=_YAML_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -15,6 +15,7 @@ from pathlib import PurePath
 from typing import Any
 
 from tracee_py import __version__
+from tracee_py.printable import xml_text
 from tracee_py.signatures.engine import RunResult, SignatureRun
 from tracee_py.signatures.model import Finding, Severity, Signature
 
@@ -242,8 +243,20 @@ def junit_xml(result: RunResult, *, suite_name: str = "tracee-py signatures") ->
         _junit_case(suite, run)
     if result.warnings:
         ET.SubElement(suite, "system-err").text = "\n".join(result.warnings)
+    _xml_safe(root)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _xml_safe(root: ET.Element) -> None:
+    """Every text and attribute as XML 1.0 can hold it: recorded strings may carry any
+    character, and ElementTree writes control characters as they are (an XML parser then
+    refuses the whole report)."""
+    for element in root.iter():
+        if element.text:
+            element.text = xml_text(element.text)
+        for key, value in element.attrib.items():
+            element.set(key, xml_text(value))
 
 
 def _junit_case(suite: ET.Element, run: SignatureRun) -> None:

@@ -18,13 +18,17 @@ from typing import Any
 
 import pyarrow as pa
 
+from tracee_py.safeio import UnsafeFile, read_regular
 from tracee_py.schema import EVENT_COLUMNS, EVENT_KINDS
-from tracee_py.signatures.engine import run_on_table, timestamps_ns
+from tracee_py.signatures.engine import DEFAULT_TIMEOUT_S, run_on_table, timestamps_ns
 from tracee_py.signatures.model import Finding, Problem, Signature, SourceLocation
 from tracee_py.store.rows import events_from_rows
 
 SAMPLE_DEFAULTS = {"node": "sample-node", "boot_id": "sample-boot"}
 MARK = "_finding"
+MAX_SAMPLE_BYTES = 16 << 20
+MAX_JSON_DEPTH = 8  # an event row is an object of scalars and lists of strings
+_TOO_DEEP = object()
 
 
 @dataclass
@@ -45,11 +49,11 @@ def read_sample_file(path: Path) -> SampleFile:
     """Parse a JSONL sample file; every bad line becomes a problem with its line number."""
     sample = SampleFile(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, MAX_SAMPLE_BYTES).decode("utf-8")
     except FileNotFoundError:
         sample.problems.append(Problem(SourceLocation(path), "sample file is missing"))
         return sample
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, UnsafeFile) as exc:
         sample.problems.append(Problem(SourceLocation(path), f"cannot read: {exc}"))
         return sample
     first = True
@@ -62,6 +66,14 @@ def read_sample_file(path: Path) -> SampleFile:
             row = json.loads(stripped)
         except json.JSONDecodeError as exc:
             sample.problems.append(Problem(where, f"not JSON: {exc.msg} (column {exc.colno})"))
+            first = False
+            continue
+        except RecursionError:
+            row = _TOO_DEEP  # nested deeper than the decoder goes
+        if row is _TOO_DEEP or json_depth(row) > MAX_JSON_DEPTH:
+            sample.problems.append(
+                Problem(where, f"JSON nested more than {MAX_JSON_DEPTH} levels deep")
+            )
             first = False
             continue
         if not isinstance(row, dict):
@@ -90,6 +102,20 @@ def read_sample_file(path: Path) -> SampleFile:
         sample.rows.append(row)
         sample.lines.append(number)
     return sample
+
+
+def json_depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth + 1)
+            stack.extend((child, depth + 1) for child in item)
+    return deepest
 
 
 def _row_problems(row: dict[str, Any]) -> list[str]:
@@ -175,7 +201,7 @@ class SampleOutcome:
         return not (self.missing or self.extra or self.problems)
 
 
-def verify_samples(sig: Signature) -> SampleOutcome:
+def verify_samples(sig: Signature, *, timeout: float | None = DEFAULT_TIMEOUT_S) -> SampleOutcome:
     """Run ``sig`` on its positive and negative samples and compare with what it must find."""
     outcome = SampleOutcome(sig)
     positive = read_sample_file(sig.positive_file)
@@ -189,8 +215,8 @@ def verify_samples(sig: Signature) -> SampleOutcome:
         return outcome
 
     pos_table = positive.table()
-    pos_run = run_on_table(pos_table, [sig]).runs[0]
-    neg_run = run_on_table(negative.table(), [sig]).runs[0]
+    pos_run = run_on_table(pos_table, [sig], timeout=timeout).runs[0]
+    neg_run = run_on_table(negative.table(), [sig], timeout=timeout).runs[0]
     for run in (pos_run, neg_run):
         if run.error:
             outcome.problems.append(f"query failed: {run.error}")
@@ -232,10 +258,12 @@ def verify_samples(sig: Signature) -> SampleOutcome:
 def verify_all_samples(
     signatures: Sequence[Signature],
     on_done: Callable[[SampleOutcome], None] | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT_S,
 ) -> list[SampleOutcome]:
     outcomes = []
     for sig in signatures:
-        outcome = verify_samples(sig)
+        outcome = verify_samples(sig, timeout=timeout)
         outcomes.append(outcome)
         if on_done is not None:
             on_done(outcome)

@@ -13,12 +13,19 @@ A signature pack can come from anywhere, so its SQL is treated as hostile. Three
    extension auto-install and auto-load are off, Python replacement scans are off, and the
    configuration is locked so no statement can turn any of it back on.
 
-Each query has a time limit (``interrupt`` from a timer thread).
+DuckDB's temporary directory is off (by default it is ``.tmp`` under the working
+directory, and DuckDB lets even a locked database read there: a pack that ships a ``.tmp``
+symlink would read any file through it), so nothing is allowlisted; memory is capped, and
+a query that needs more fails instead of spilling to disk.
+
+Each query has a time limit (``interrupt`` from a timer thread), and Ctrl-C stops it and
+the command (see :mod:`tracee_py.query.interrupt`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
@@ -30,18 +37,42 @@ import pyarrow as pa
 
 from tracee_py.errors import SignatureError
 from tracee_py.lazy import duckdb
+from tracee_py.query.interrupt import TimeLimit, in_worker
 from tracee_py.query.views import LIFECYCLE_KINDS, install_derived_views
 from tracee_py.schema import EVENT_COLUMNS, EVENT_KINDS, EVENT_SCHEMA
 from tracee_py.signatures.model import SqlFacts
 
-# Settings applied when the database is created, before any data is in it.
-_CONNECT_CONFIG = {
+MEMORY_FRACTION = 0.5  # of physical memory, for one sandbox
+MEMORY_FLOOR = 256 << 20
+
+
+def memory_limit_bytes() -> int:
+    """The sandbox's memory cap: half the machine's memory (at least 256 MiB)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        total = 4 << 30
+    return max(int(total * MEMORY_FRACTION), MEMORY_FLOOR)
+
+
+# Settings applied when the database is created, before any data is in it. No temporary
+# directory: an allowlisted path is a way out of the sandbox (see the module docstring).
+_CONNECT_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "allow_community_extensions": False,
     "allow_unsigned_extensions": False,
     "allow_persistent_secrets": False,
+    "temp_directory": "",
+    "max_temp_directory_size": "0B",
 }
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    config = dict(_CONNECT_CONFIG)
+    config["memory_limit"] = f"{memory_limit_bytes()}B"
+    return duckdb.connect(":memory:", config=config)
+
 
 SHELLS = (
     "sh",
@@ -196,7 +227,7 @@ def _serialize(sql: str) -> tuple[str] | None:
     global _parser
     with _parser_lock:
         if _parser is None:
-            _parser = duckdb.connect(":memory:", config=dict(_CONNECT_CONFIG))
+            _parser = _connect()
         return _parser.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
 
 
@@ -208,7 +239,10 @@ def inspect_sql(sql: str) -> SqlFacts | None:
         return None
     if raw is None:
         return None
-    tree = json.loads(raw[0])
+    try:
+        tree = json.loads(raw[0])
+    except RecursionError:  # an expression nested ~900 deep: read it as "could be anything"
+        return None
     if tree.get("error"):
         return None
     kinds: set[str] = set()
@@ -445,7 +479,7 @@ class Sandbox:
         (see :func:`tracee_py.query.dataset.parquet_view_sql`), read before the lock.
         """
         plan = plan or LoadPlan.everything()
-        con = duckdb.connect(":memory:", config=dict(_CONNECT_CONFIG))
+        con = _connect()
         timings: dict[str, float] = {}
         clock = time.perf_counter()
 
@@ -456,65 +490,61 @@ class Sandbox:
             clock = now
 
         try:
-            con.execute("SET TimeZone = 'UTC'")
-            con.execute("SET enable_progress_bar = false")
-            kinds = ", ".join(f"'{k}'" for k in sorted(EVENT_KINDS))
-            con.execute(f"CREATE TYPE {EVENT_KIND_TYPE} AS ENUM ({kinds})")
-            if parquet_view is not None:
-                con.execute(parquet_view)
-            elif isinstance(events, pa.RecordBatchReader):
-                # A stream can be read once; the source is read twice (events, lifecycle).
-                con.register("_incoming", events)
-                con.execute("CREATE TEMP TABLE _source AS SELECT * FROM _incoming")
-                con.unregister("_incoming")
-            else:
-                incoming = events if events is not None else EVENT_SCHEMA.empty_table()
-                con.register("_source", incoming)
-            select, params = plan.select_sql("_source")
-            con.execute(f"CREATE TABLE events AS {select}", params)
-            lap("events")
-            _build_processes(con)
-            lap("processes")
-            if parquet_view is not None:
-                con.execute("DROP VIEW _source")
-            elif isinstance(events, pa.RecordBatchReader):
-                con.execute("DROP TABLE _source")
-            else:
-                con.unregister("_source")
-            for sql in HELPER_SQL:
-                con.execute(sql)
-            present = set(plan.columns if plan.columns is not None else EVENT_COLUMNS)
-            for name, build in HELPER_RELATIONS.items():
-                if not set(HELPER_COLUMNS[name]) <= present:
-                    continue  # no signature of this run reads it
-                carried = ", ".join(f'"{c}"' for c in EVENT_COLUMNS if c in present)
-                kind = "TABLE" if name in plan.helpers else "VIEW"
-                con.execute(f"CREATE {kind} {name} AS {build(carried)}")
-            lap("helpers")
-            con.execute("SET python_enable_replacements = false")
-            con.execute("SET enable_external_access = false")
-            con.execute("SET lock_configuration = true")
+            with TimeLimit(con, None):  # Ctrl-C while loading stops the command
+                con.execute("SET TimeZone = 'UTC'")
+                con.execute("SET enable_progress_bar = false")
+                kinds = ", ".join(f"'{k}'" for k in sorted(EVENT_KINDS))
+                con.execute(f"CREATE TYPE {EVENT_KIND_TYPE} AS ENUM ({kinds})")
+                if parquet_view is not None:
+                    con.execute(parquet_view)
+                elif isinstance(events, pa.RecordBatchReader):
+                    # A stream can be read once; the source is read twice (events, lifecycle).
+                    con.register("_incoming", events)
+                    con.execute("CREATE TEMP TABLE _source AS SELECT * FROM _incoming")
+                    con.unregister("_incoming")
+                else:
+                    incoming = events if events is not None else EVENT_SCHEMA.empty_table()
+                    con.register("_source", incoming)
+                select, params = plan.select_sql("_source")
+                con.execute(f"CREATE TABLE events AS {select}", params)
+                lap("events")
+                _build_processes(con)
+                lap("processes")
+                if parquet_view is not None:
+                    con.execute("DROP VIEW _source")
+                elif isinstance(events, pa.RecordBatchReader):
+                    con.execute("DROP TABLE _source")
+                else:
+                    con.unregister("_source")
+                for sql in HELPER_SQL:
+                    con.execute(sql)
+                present = set(plan.columns if plan.columns is not None else EVENT_COLUMNS)
+                for name, build in HELPER_RELATIONS.items():
+                    if not set(HELPER_COLUMNS[name]) <= present:
+                        continue  # no signature of this run reads it
+                    carried = ", ".join(f'"{c}"' for c in EVENT_COLUMNS if c in present)
+                    kind = "TABLE" if name in plan.helpers else "VIEW"
+                    con.execute(f"CREATE {kind} {name} AS {build(carried)}")
+                lap("helpers")
+                con.execute("SET python_enable_replacements = false")
+                con.execute("SET enable_external_access = false")
+                con.execute("SET lock_configuration = true")
         except BaseException:
             con.close()
             raise
         return cls(con, timings)
 
     def query(self, sql: str, *, timeout: float | None = None) -> pa.Table:
-        """Run one signature query; raises :class:`SandboxError` subclasses."""
+        """Run one signature query; raises :class:`SandboxError` subclasses.
+
+        ``timeout`` (seconds, None for none) stops it with :class:`QueryTimeout`; Ctrl-C
+        stops it with ``KeyboardInterrupt``.
+        """
         check_statement(sql)
-        timer: threading.Timer | None = None
-        timed_out = threading.Event()
-        if timeout is not None and timeout > 0:
-
-            def stop() -> None:
-                timed_out.set()
-                self._con.interrupt()
-
-            timer = threading.Timer(timeout, stop)
-            timer.daemon = True
-            timer.start()
+        limit = TimeLimit(self._con, timeout)
         try:
-            return self._con.sql(sql).to_arrow_table()
+            with limit:
+                return in_worker(self._con, lambda: self._con.sql(sql).to_arrow_table())
         except (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException):
             # The relation API leaves out where in the text the error is; the DB-API
             # path says it (LINE n:). Binding fails fast, so asking again costs nothing.
@@ -524,14 +554,11 @@ class Sandbox:
                 raise duckdb_failure(detailed) from detailed
             raise  # pragma: no cover - the second attempt cannot succeed
         except duckdb.InterruptException as exc:
-            if timed_out.is_set():
+            if limit.expired:
                 raise QueryTimeout(f"query stopped after {timeout:g}s") from exc
             raise duckdb_failure(exc) from exc
         except duckdb.Error as exc:
             raise duckdb_failure(exc) from exc
-        finally:
-            if timer is not None:
-                timer.cancel()
 
     def engine_query(self, sql: str, params: Iterable[object] = ()) -> pa.Table:
         """Queries written by the engine itself (ancestry), with bound parameters."""

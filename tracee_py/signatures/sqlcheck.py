@@ -30,6 +30,9 @@ PROCESS_FIELDS: tuple[str, ...] = (
     "pod_uid",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("time", "process_id")
+# Seconds one query may take on empty tables: a query that scans them does not come close;
+# one that does not scan events at all (FROM range(9e18)) is stopped.
+CHECK_TIMEOUT_S = 30.0
 
 
 def template_fields(template: str) -> list[str]:
@@ -39,15 +42,20 @@ def template_fields(template: str) -> list[str]:
 
 
 def check_signature_sql(
-    signatures: Sequence[Signature],
+    signatures: Sequence[Signature], *, timeout: float | None = None
 ) -> Iterator[tuple[Signature, list[Problem]]]:
-    """Check each signature's SQL; yields it (with ``event_kinds`` set) and its problems."""
+    """Check each signature's SQL; yields it (with ``event_kinds`` set) and its problems.
+
+    Each query runs on empty tables for at most ``timeout`` seconds (default
+    :data:`CHECK_TIMEOUT_S`)."""
     with Sandbox.load(None) as empty:
         for sig in signatures:
-            yield check_one(sig, empty)
+            yield check_one(sig, empty, timeout=timeout or CHECK_TIMEOUT_S)
 
 
-def check_one(sig: Signature, empty: Sandbox) -> tuple[Signature, list[Problem]]:
+def check_one(
+    sig: Signature, empty: Sandbox, *, timeout: float = CHECK_TIMEOUT_S
+) -> tuple[Signature, list[Problem]]:
     problems: list[Problem] = []
 
     def at_sql(offset: int | None, message: str) -> None:
@@ -75,7 +83,7 @@ def check_one(sig: Signature, empty: Sandbox) -> tuple[Signature, list[Problem]]
     checked = replace(sig, event_kinds=kinds, reads=facts)
 
     try:
-        result = empty.query(sig.sql)
+        result = empty.query(sig.sql, timeout=timeout)
     except QueryFailed as exc:
         at_sql(exc.sql_line, f"sql: {exc}")
         return checked, problems

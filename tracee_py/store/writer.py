@@ -32,6 +32,7 @@ from tracee_py.store.layout import (
     validate_node_name,
 )
 from tracee_py.store.manifest import ManifestEntry, ManifestWriter, sha256_file
+from tracee_py.store.seal import SealingKey
 
 # Columns worth dictionary-encoding: few distinct values, repeated a lot.
 _DICT_COLUMNS = [
@@ -63,6 +64,7 @@ class WriterSettings:
     row_group_rows: int = 32 * 1024  # rows buffered before a row group is written
     compression: str = "zstd"
     compression_level: int = 3
+    seal_key: Path | None = None  # the node's sealing key (tracee-py setup-keys), if any
 
 
 @dataclass
@@ -158,8 +160,9 @@ class EventWriter:
         try:
             make_private_dirs(self.layout.manifest_partition(self.node))
             stamp = file_stamp(time.time_ns())
+            sealer = SealingKey.open(self.settings.seal_key) if self.settings.seal_key else None
             self._manifest = ManifestWriter(
-                self.layout.manifest_partition(self.node) / f"{stamp}-{run_id}.jsonl"
+                self.layout.manifest_partition(self.node) / f"{stamp}-{run_id}.jsonl", sealer
             )
         except OSError as exc:
             raise _write_error(self.layout.root, exc) from exc
@@ -293,6 +296,15 @@ class EventWriter:
 def _count_kinds(table: pa.Table) -> dict[str, int]:
     counts = table.column("event").value_counts()
     return {str(v["values"]): int(v["counts"]) for v in counts.to_pylist()}
+
+
+def stats_manifest(root: Path, node: str, run_id: str) -> ManifestWriter:
+    """A manifest of its own for stats written without an events writer (synthetic data,
+    fixtures): every file of a recording is listed somewhere."""
+    layout = DatasetLayout(Path(root))
+    part = layout.manifest_partition(validate_node_name(node))
+    make_private_dirs(part)
+    return ManifestWriter(part / f"stats-{run_id}.jsonl")
 
 
 class StatsWriter:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from tracee_py.store.writer import EventWriter, StatsWriter, WriterSettings
+from tracee_py.store.writer import EventWriter, StatsWriter, WriterSettings, stats_manifest
 from tracee_py.synth.events import NodeIdentity, RowBuilder, sort_order
 from tracee_py.synth.plan import S, assign_pids, build_plan
 
@@ -139,12 +139,16 @@ def _write_stats(
             _stat(node, boot_id, b * minute, "lost", "file_open", int(rng.integers(10, 500)))
         )
     rows.sort(key=lambda r: (r["interval_start"], r["metric"], r["kind"]))  # type: ignore[arg-type,return-value]
-    writer = StatsWriter(root, node)
+    manifest = stats_manifest(root, node, "synth")
+    writer = StatsWriter(root, node, manifest=manifest)
     by_hour: dict[int, list[dict[str, object]]] = {}
     for row in rows:
         by_hour.setdefault(int(row["interval_start"]) // (3600 * S), []).append(row)  # type: ignore[call-overload]
-    for hour in sorted(by_hour):  # one file per hour, so a file never spans two days
-        writer.write_rows(by_hour[hour])
+    try:
+        for hour in sorted(by_hour):  # one file per hour, so a file never spans two days
+            writer.write_rows(by_hour[hour])
+    finally:
+        manifest.close()
 
 
 def _stat(
