@@ -9,7 +9,9 @@ import typer
 from tracee_py.cli.common import (
     DATA_OPTION,
     FROM_OPTION,
+    STRICT_OPTION,
     TO_OPTION,
+    refuse_problems,
     status,
     time_or_none,
     warn,
@@ -50,6 +52,7 @@ def report(
     verify_hashes: bool = typer.Option(
         True, "--verify/--no-verify", help="Check every file's sha256 against the manifest."
     ),
+    strict: bool = STRICT_OPTION,
     data: str = DATA_OPTION,
 ) -> None:
     """Write an incident report: one HTML file that opens offline and prints.
@@ -100,3 +103,5 @@ def report(
         f"wrote {summary.path}: {human_bytes(summary.bytes)} "
         f"(cap {human_bytes(summary.max_bytes)}), {shown}, {summary.findings:,} findings"
     )
+    if strict:
+        refuse_problems(summary.integrity_problems)

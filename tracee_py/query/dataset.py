@@ -110,7 +110,7 @@ class Dataset:
                     return f.path
         return None
 
-    def exclude(self, rel: str, reason: str) -> None:
+    def exclude(self, rel: str, reason: str, *, refresh: bool = True) -> None:
         """Leave out a file found damaged while reading it (its footer was fine)."""
         stats = any(f.path == rel for f in self.stats_files)
         self.files = [f for f in self.files if f.path != rel]
@@ -118,7 +118,8 @@ class Dataset:
         self.damaged.append(DamagedFile(rel, reason))
         self.warnings.append(f"skipped damaged file {rel}: {reason}")
         self.cache.clear()
-        self.refresh_view("stats" if stats else "events")
+        if refresh:
+            self.refresh_view("stats" if stats else "events")
 
     def refresh_view(self, name: str) -> None:
         """(Re)create the ``events`` or ``stats`` view over the dataset's files."""
@@ -168,13 +169,20 @@ class Dataset:
         names none, every file is read in full once to find the damaged ones.
         """
         probed = False
+        stale = False  # views still name an excluded file; rebuilt inside the loop, since
+        # rebuilding them reads the remaining files' schemas and may meet the next one
         while True:
             try:
+                if stale:
+                    self.refresh_view("events")
+                    self.refresh_view("stats")
+                    stale = False
                 return run()
             except (duckdb.Error, pa.ArrowException) as exc:
                 rel = self.failed_file(exc)
                 if rel is not None:
-                    self.exclude(rel, one_line(f"cannot be read ({exc})"))
+                    self.exclude(rel, one_line(f"cannot be read ({exc})"), refresh=False)
+                    stale = True
                     continue
                 if probed or self.remote or not _data_error(exc):
                     raise
@@ -183,16 +191,25 @@ class Dataset:
                 if not damaged:
                     raise
                 for path, reason in damaged:
-                    self.exclude(path, reason)
+                    self.exclude(path, reason, refresh=False)
+                stale = True
 
     def _probe(self) -> list[tuple[str, str]]:
-        """Every file whose pages cannot all be read, with the reason."""
+        """Every file whose pages cannot all be read, with the reason. Arrow's reader
+        forgives some damage DuckDB's does not (garbage in the footer's Thrift), so a file
+        Arrow reads is read once more by DuckDB, on a connection of its own."""
         damaged = []
-        for f in self.files + self.stats_files:
-            try:
-                pq.ParquetFile(Path(self.root) / f.path).read()
-            except (OSError, pa.ArrowException, ValueError) as exc:
-                damaged.append((f.path, one_line(f"cannot be read ({exc})")))
+        checker = duckdb.connect()
+        try:
+            for f in self.files + self.stats_files:
+                path = Path(self.root) / f.path
+                try:
+                    pq.ParquetFile(path).read()
+                    checker.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchall()
+                except (OSError, pa.ArrowException, ValueError, duckdb.Error) as exc:
+                    damaged.append((f.path, one_line(f"cannot be read ({exc})")))
+        finally:
+            checker.close()
         return damaged
 
     def __enter__(self) -> Dataset:
@@ -371,8 +388,11 @@ def _open_local(
     if not ds.files:
         ds.warnings.append("no events in the selected nodes and time window")
 
-    ds.refresh_view("events")
-    ds.refresh_view("stats")
+    def views() -> None:
+        ds.refresh_view("events")
+        ds.refresh_view("stats")
+
+    ds.retrying(views)  # a view reads every file's schema: damage there is skipped too
     return ds
 
 

@@ -74,6 +74,7 @@ def write_report(
             signatures=signatures,
             progress=progress,
         )
+        integrity_problems = ds.problems
     progress("drawing the report")
     html, view = fit(data, max_bytes, limits or Limits())
     encoded = html.encode("utf-8")
@@ -91,6 +92,7 @@ def write_report(
         trimmed=view.trimmed,
         limits=view.limits,
         warnings=[*data.recording.warnings, *data.signature_problems],
+        integrity_problems=integrity_problems,
     )
 
 

@@ -181,3 +181,4 @@ class ReportSummary:
     trimmed: bool
     limits: Limits
     warnings: list[str]  # damaged files, signatures that failed: also shown on the page
+    integrity_problems: int = 0  # damaged, unlisted or mismatched files: what --strict refuses
