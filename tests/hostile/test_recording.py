@@ -8,6 +8,7 @@ import os
 import random
 import shutil
 import struct
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pytest
 from tests.query.conftest import Scenario
 from tracee_py.query.dataset import open_dataset
 
-from .conftest import snapshot, tracee
+from .conftest import TRACEE, snapshot, tracee
 
 COUNT = "SELECT count(*) AS n FROM events"
 
@@ -288,14 +289,47 @@ def test_an_unreadable_manifest_is_named_not_a_traceback(scenario_copy: Scenario
     ]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every directory")
+NOBODY = 65534
+
+
 def test_an_unreadable_node_directory_is_named(scenario_copy: Scenario) -> None:
-    root = scenario_copy.root
-    node_dir = root / "events" / "node=beta"
-    node_dir.chmod(0)
+    """Root reads every directory, so the reader runs as nobody over a copy it owns, all
+    but one node directory, which stays root's and private."""
+    base = Path(tempfile.mkdtemp(prefix="tracee-unreadable-", dir="/tmp"))
     try:
-        _, err, code = count(root)
-    finally:
+        base.chmod(0o755)
+        root = base / "data"
+        shutil.copytree(scenario_copy.root, root)
+        for path in [root, *root.rglob("*")]:
+            os.chown(path, NOBODY, NOBODY)
+        node_dir = root / "events" / "node=beta"
+        os.chown(node_dir, 0, 0)
         node_dir.chmod(0o700)
-    assert code == 0
+        result = subprocess.run(
+            [
+                "setpriv",
+                f"--reuid={NOBODY}",
+                f"--regid={NOBODY}",
+                "--clear-groups",
+                TRACEE,
+                "query",
+                "--data",
+                str(root),
+                "-o",
+                "jsonl",
+                COUNT,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=base,
+            env={**os.environ, "HOME": str(base), "COLUMNS": "200"},
+        )
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    err = result.stderr.splitlines()
+    assert result.returncode == 0, result.stderr
+    with open_dataset(scenario_copy.root, nodes=["alpha"]) as ds:
+        (alpha_rows,) = ds.con.execute("SELECT count(*) FROM events").fetchone() or (-1,)
+    assert json.loads(result.stdout)["n"] == alpha_rows  # beta could not be listed
     assert "warning: events/node=beta: directory cannot be listed: Permission denied" in err
