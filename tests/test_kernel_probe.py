@@ -195,3 +195,27 @@ def test_headers_come_from_the_kernel_itself_before_any_package(tmp_path: Path) 
     merged = headers.kernel_source_for_bcc(cache, src, tmp_path / "absent")
     assert merged == cache / "kernel-headers" / arch.name
     assert (merged / ".config").read_text() == "CONFIG_BPF=y\n"
+
+
+def test_the_node_s_own_headers_package_is_preferred_to_a_newer_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the DaemonSet the node's /usr/src is mounted under TRACEE_PY_HOST_ROOT: its
+    package for the running kernel beats the image's newer one."""
+    release = "5.99.0-1-amd64"  # a Debian kernel this machine has no headers for
+    monkeypatch.setattr(headers.platform, "release", lambda: release)
+    image, node = tmp_path / "image" / "usr" / "src", tmp_path / "node"
+    newer = image / "linux-headers-9.9.0-1-amd64"
+    (newer / "include").mkdir(parents=True)
+    own = node / "usr" / "src" / f"linux-headers-{release}"
+    (own / "include").mkdir(parents=True)
+    (own.with_name(own.name.removesuffix("amd64") + "common") / "include").mkdir(parents=True)
+    assert headers.find_headers_package(image) == (newer, None)
+    monkeypatch.setenv(headers.HOST_ROOT_ENV, str(node))
+    sources = headers.header_sources(image)
+    assert sources == [node / "usr" / "src", image]
+    arch_dir, common = headers.find_headers_package(sources) or (None, None)
+    assert arch_dir == own and common is not None and common.name.endswith("-common")
+    assert headers.own_headers_available(tmp_path / "no-kheaders", image)
+    merged = headers.kernel_source_for_bcc(tmp_path / "cache", image, tmp_path / "no-kheaders")
+    assert merged == tmp_path / "cache" / "kernel-headers" / own.name

@@ -207,10 +207,15 @@ def test_daemonset_host_paths() -> None:
         "tracefs": "/sys/kernel/tracing",
         "cgroup": "/sys/fs/cgroup",
         "btf": "/sys/kernel/btf",
+        "node-headers": "/usr/src",
     }
     mounts = {m["name"]: m for m in _container()["volumeMounts"]}
+    env = {e["name"]: e.get("value") for e in _container()["env"]}
     for name in host:
-        assert mounts[name]["mountPath"] == host[name]  # same path inside as on the node
+        # Same path inside as on the node, but the node's headers packages, which go under
+        # TRACEE_PY_HOST_ROOT so that they do not hide the image's own.
+        inside = env["TRACEE_PY_HOST_ROOT"] + host[name] if name == "node-headers" else host[name]
+        assert mounts[name]["mountPath"] == inside
         assert mounts[name].get("readOnly", False) is (name != "data"), name
 
 

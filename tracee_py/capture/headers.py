@@ -22,6 +22,9 @@ from tracee_py.errors import CaptureError
 
 DEFAULT_CACHE = Path(os.environ.get("TRACEE_PY_CACHE", "/var/cache/tracee-py"))
 KHEADERS = Path("/sys/kernel/kheaders.tar.xz")
+# Where a container sees the node's root (the DaemonSet mounts the node's /usr/src under
+# it): the node's own headers package is looked for there first.
+HOST_ROOT_ENV = "TRACEE_PY_HOST_ROOT"
 _ARCH_SUFFIX = {"x86_64": "amd64", "aarch64": "arm64"}
 
 
@@ -34,15 +37,35 @@ def _version_key(name: str) -> tuple[int, ...]:
     return tuple(int(n) for n in re.findall(r"\d+", name))
 
 
-def find_headers_package(src: Path = Path("/usr/src")) -> tuple[Path, Path | None] | None:
-    """The newest ``linux-headers-<ver>-<arch>`` tree and its ``-common`` half, if any."""
+def header_sources(src: Path = Path("/usr/src")) -> list[Path]:
+    """Directories holding headers packages: the node's (in a container), then ours."""
+    host = os.environ.get(HOST_ROOT_ENV)
+    return [*([Path(host) / "usr" / "src"] if host else []), src]
+
+
+def find_headers_package(
+    src: Path | list[Path] = Path("/usr/src"), release: str | None = None
+) -> tuple[Path, Path | None] | None:
+    """The running kernel's own ``linux-headers-<release>`` tree if any source holds it,
+    else the newest ``linux-headers-<ver>-<arch>``; with its ``-common`` half, if any."""
     arch = _ARCH_SUFFIX.get(platform.machine(), platform.machine())
-    candidates = sorted(
-        (p for p in src.glob(f"linux-headers-*-{arch}") if (p / "include").is_dir()),
-        key=lambda p: _version_key(p.name),
-        reverse=True,
-    )
-    for arch_dir in candidates:
+    release = release or platform.release()
+    sources = src if isinstance(src, list) else [src]
+    candidates = [
+        p
+        for root in sources
+        for p in root.glob(f"linux-headers-*-{arch}")
+        if (p / "include").is_dir()
+    ]
+    exact = [
+        root / f"linux-headers-{release}"
+        for root in sources
+        if (root / f"linux-headers-{release}" / "include").is_dir()
+    ]
+    ordered = exact or sorted(candidates, key=lambda p: _version_key(p.name), reverse=True)
+    for arch_dir in ordered:
+        if not arch_dir.name.endswith(f"-{arch}"):
+            return arch_dir, None  # not split the Debian way
         common = arch_dir.with_name(arch_dir.name[: -len(arch)] + "common")
         return arch_dir, (common if common.is_dir() else None)
     return None
@@ -62,13 +85,16 @@ def _merge_into(half: Path, target: Path) -> None:
             shutil.copy2(entry, target / name)
 
 
-def merged_header_tree(cache: Path = DEFAULT_CACHE, src: Path = Path("/usr/src")) -> Path:
+def merged_header_tree(
+    cache: Path = DEFAULT_CACHE, src: Path | list[Path] = Path("/usr/src")
+) -> Path:
     """Build (once) and return a merged header tree for ``BCC_KERNEL_SOURCE``."""
     found = find_headers_package(src)
     if found is None:
         raise CaptureError(
             f"no kernel headers for {platform.release()} and no linux-headers package in "
-            f"{src}: install one (Debian: apt-get install linux-headers-amd64)"
+            f"{', '.join(map(str, src if isinstance(src, list) else [src]))}: install one "
+            "(Debian: apt-get install linux-headers-amd64)"
         )
     arch_dir, common = found
     target = cache / "kernel-headers" / arch_dir.name
@@ -93,9 +119,13 @@ def merged_header_tree(cache: Path = DEFAULT_CACHE, src: Path = Path("/usr/src")
     return target
 
 
-def own_headers_available(kheaders: Path = KHEADERS) -> bool:
-    """Whether bcc can compile against the running kernel's very own headers."""
-    return running_kernel_build_dir() is not None or kheaders.is_file()
+def own_headers_available(kheaders: Path = KHEADERS, src: Path = Path("/usr/src")) -> bool:
+    """Whether bcc can compile against the running kernel's very own headers: its build
+    directory, its kheaders archive, or its headers package (here or on the node)."""
+    if running_kernel_build_dir() is not None or kheaders.is_file():
+        return True
+    found = find_headers_package(header_sources(src))
+    return found is not None and found[0].name == f"linux-headers-{platform.release()}"
 
 
 def kernel_source_for_bcc(
@@ -105,6 +135,6 @@ def kernel_source_for_bcc(
     kheaders archive bcc unpacks itself); else the merged tree of a headers package."""
     if os.environ.get("BCC_KERNEL_SOURCE"):
         return Path(os.environ["BCC_KERNEL_SOURCE"])
-    if own_headers_available(kheaders):
+    if running_kernel_build_dir() is not None or kheaders.is_file():
         return None
-    return merged_header_tree(cache, src)
+    return merged_header_tree(cache, header_sources(src))
