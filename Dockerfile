@@ -14,9 +14,10 @@
 # - bcc compiles the BPF programs at start with its own embedded clang (libclang-cpp14,
 #   libllvm14: most of the image); no gcc, make or kbuild is installed.
 # - bcc needs kernel headers. The image carries the newest Debian headers package, split
-#   into -common and -<arch> halves under /usr/src; when the node's own headers are not
-#   there, the recorder merges the halves into $TRACEE_PY_CACHE and compiles against
-#   them (our programs read no kernel structs, so any recent headers will do). The headers
+#   into -common and -<arch> halves under /usr/src; the recorder merges the node's own
+#   package (its /usr/src mounted under $TRACEE_PY_HOST_ROOT, see the DaemonSet) or else
+#   this one into $TRACEE_PY_CACHE and compiles against them (our programs read kernel
+#   structs only at offsets from the node's BTF, so any recent headers will do). The headers
 #   packages are unpacked, not installed: installing them would pull gcc-12 through
 #   linux-compiler-gcc-12-*, which bcc never uses.
 # - Base images are pinned to a Debian point release; pin the digest in CI as well
