@@ -14,6 +14,7 @@ import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -58,28 +59,33 @@ def _guest_command(out: Path) -> str:
     )
 
 
+@dataclass
+class PendingGuest:
+    run: Future[GuestRun]
+    out: Path  # the directory the guest writes its JUnit report and exit code into
+
+
 @pytest.fixture(scope="module")
-def guest_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future[GuestRun]]]:
+def guest_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, PendingGuest]]:
     """Start every kernel of the matrix at once; tests wait for their own."""
     pool = ThreadPoolExecutor(max_workers=len(KERNELS))
-    futures = {}
+    pending = {}
     for name, pattern in KERNELS.items():
         kernel = find_kernel(pattern)
         out = tmp_path_factory.mktemp(name)
-        futures[name] = pool.submit(run_in_guest, kernel, _guest_command(out), out)
-        futures[name].out = out  # type: ignore[attr-defined]
-    yield futures
+        pending[name] = PendingGuest(
+            pool.submit(run_in_guest, kernel, _guest_command(out), out), out
+        )
+    yield pending
     pool.shutdown(wait=True)
 
 
 @pytest.mark.timeout(2400)  # both guests boot at the first test; see GUEST_TIMEOUT_S
 @pytest.mark.parametrize("name", sorted(KERNELS))
 def test_capture_tests_pass_inside_the_kernel(
-    name: str, guest_runs: dict[str, Future[GuestRun]]
+    name: str, guest_runs: dict[str, PendingGuest]
 ) -> None:
-    future = guest_runs[name]
-    run = future.result()
-    out: Path = future.out  # type: ignore[attr-defined]
+    run, out = guest_runs[name].run.result(), guest_runs[name].out
     tail = run.output[-4000:]
     assert (out / "uname").is_file(), f"the guest never ran the tests:\n{tail}"
     release = (out / "uname").read_text().strip()
