@@ -61,25 +61,23 @@ class Recording:
         return con.execute(query).fetchall()
 
 
+def record_workload(data: Path, work: Path, *options: str) -> Recording:
+    """`record OPTIONS -- python3 workload.py WORK` into ``data``, and the facts it printed."""
+    result = run_tracee(
+        "record", *options, "--data", str(data), "--", sys.executable,
+        str(HERE / "workload.py"), str(work),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    facts = json.loads(result.stdout.strip().splitlines()[-1])
+    return Recording(data=data, work=work, facts=facts, result=result)
+
+
 @pytest.fixture(scope="module")
 def workload(tmp_path_factory: pytest.TempPathFactory) -> Recording:
     """`record -- python3 workload.py` once; the tests of the module read its output."""
     base = tmp_path_factory.mktemp("workload")
-    data, work = base / "data", base / "work"
-    work.mkdir()
-    result = run_tracee(
-        "record",
-        "--data",
-        str(data),
-        "--quiet",
-        "--",
-        sys.executable,
-        str(HERE / "workload.py"),
-        str(work),
-    )
-    assert result.returncode == 0, result.stderr
-    facts = json.loads(result.stdout.strip().splitlines()[-1])
-    return Recording(data=data, work=work, facts=facts, result=result)
+    (base / "work").mkdir()
+    return record_workload(base / "data", base / "work", "--quiet")
 
 
 def require_root() -> None:

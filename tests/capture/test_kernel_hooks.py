@@ -9,16 +9,14 @@ for row, and module loads must be recorded.
 from __future__ import annotations
 
 import errno
-import json
 import os
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.capture.conftest import HERE, Recording, run_tracee
+from tests.capture.conftest import Recording, record_workload, run_tracee
 from tracee_py.capture.kernel import probe_kernel
 
 pytestmark = pytest.mark.kernel_matrix
@@ -42,20 +40,8 @@ def _record_workload(base: Path, hooks: str) -> tuple[Recording, str]:
             leftover.rmdir()
         else:
             leftover.unlink()
-    result = run_tracee(
-        "record",
-        "--hooks",
-        hooks,
-        "--data",
-        str(data),
-        "--",
-        sys.executable,
-        str(HERE / "workload.py"),
-        str(work),
-    )
-    assert result.returncode == 0, result.stderr
-    facts = json.loads(result.stdout.strip().splitlines()[-1])
-    return Recording(data=data, work=work, facts=facts, result=result), result.stderr
+    rec = record_workload(data, work, "--hooks", hooks)
+    return rec, rec.result.stderr
 
 
 def _rows(rec: Recording) -> Counter[tuple[Any, ...]]:
