@@ -176,3 +176,13 @@ def test_sig_run_sigma_sarif_and_junit(rules_dir: Path, recording: Path) -> None
     assert case.find("failure") is not None
     failed = runner.invoke(app, [*args, "--fail-on", "critical"])
     assert failed.exit_code == 1
+
+
+def test_a_sigma_rule_cannot_replace_a_catalog_signature(tmp_path: Path, recording: Path) -> None:
+    text = CASES["endswith"][0].replace(f"id: {uuid(1)}\n", "name: shadow-read\n")
+    (tmp_path / "clash.yml").write_text(text)
+    result = CliRunner().invoke(
+        app, ["sig", "run", "--data", str(recording), "--sigma", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "duplicate signature id 'shadow-read'" in result.stderr

@@ -45,9 +45,15 @@ from tracee_py.signatures.loader import (
     collect_signatures,
     load_signatures,
 )
-from tracee_py.signatures.model import SEVERITY_LABELS, Finding, Severity, Signature
+from tracee_py.signatures.model import (
+    SEVERITY_LABELS,
+    Finding,
+    Problem,
+    Severity,
+    Signature,
+    SourceLocation,
+)
 from tracee_py.signatures.samples import SampleOutcome, verify_all_samples
-from tracee_py.signatures.sigma import NOT_CONVERTED, SigmaSet, load_sigma
 from tracee_py.signatures.sqlcheck import CHECK_TIMEOUT_S
 
 sig_app = typer.Typer(
@@ -134,8 +140,11 @@ def _directories(
     return dirs
 
 
-def _sigma_set(paths: Sequence[Path], timeout: float) -> SigmaSet:
+def _sigma_signatures(paths: Sequence[Path], timeout: float) -> list[Signature]:
     """Sigma rules converted; malformed ones stop the command, each with file and line."""
+    # pySigma costs a fifth of the CLI's start-up; only --sigma pays for it.
+    from tracee_py.signatures.sigma import NOT_CONVERTED, load_sigma
+
     converted = load_sigma(paths, timeout=timeout)
     if converted.problems:
         raise SignatureSetError(converted.problems)
@@ -149,7 +158,7 @@ def _sigma_set(paths: Sequence[Path], timeout: float) -> SigmaSet:
             highlight=False,
             soft_wrap=True,
         )
-    return converted
+    return converted.signatures
 
 
 def _select(
@@ -324,7 +333,24 @@ def check(
     _guarded(body)
 
 
+def _refuse_duplicate_ids(signatures: Sequence[Signature]) -> None:
+    seen: dict[str, Signature] = {}
+    for sig in signatures:
+        first = seen.setdefault(sig.id, sig)
+        if first is not sig:
+            raise SignatureSetError(
+                [
+                    Problem(
+                        SourceLocation(sig.rule_file, sig.id_line),
+                        f"duplicate signature id {sig.id!r} (first defined in {first.rule_file})",
+                    )
+                ]
+            )
+
+
 def _check_sigma(paths: Sequence[Path], output: ListFormat, timeout: float) -> None:
+    from tracee_py.signatures.sigma import NOT_CONVERTED, load_sigma
+
     converted = load_sigma(paths, timeout=timeout)
     rows = [c.to_dict() for c in converted.conversions]
     if output is ListFormat.json:
@@ -531,7 +557,8 @@ def run(
         if dirs:
             loaded += load_signatures(dirs, check_samples=False, timeout=check_limit)
         if sigma:
-            loaded += _sigma_set(sigma, check_limit).signatures
+            loaded += _sigma_signatures(sigma, check_limit)
+        _refuse_duplicate_ids(loaded)
         sigs = _select(loaded, ids, severity)
         if not sigs:
             raise UsageError("no signature selected")
