@@ -186,3 +186,23 @@ def test_a_sigma_rule_cannot_replace_a_catalog_signature(tmp_path: Path, recordi
     )
     assert result.exit_code == 2
     assert "duplicate signature id 'shadow-read'" in result.stderr
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "sigma"
+
+
+def test_example_rules_report() -> None:
+    runner = CliRunner()
+    table = runner.invoke(app, ["sig", "check", "--sigma", str(EXAMPLES)])
+    assert table.exit_code == 0, table.output
+    assert "6 Sigma rules: 5 converted, 1 not converted" in table.stderr
+    rows = runner.invoke(app, ["sig", "check", "--sigma", str(EXAMPLES), "-o", "json"])
+    status = {Path(r["file"]).name + f":{r['line']}": r["status"] for r in json.loads(rows.stdout)}
+    assert status == {
+        "download-to-tmp.yml:1": "converted",
+        "log-deleted.yml:1": "converted",
+        "office-name.yml:1": "not_converted",
+        "private-port-scan.yml:1": "converted",
+        "private-port-scan.yml:21": "converted",
+        "shell-from-web-server.yml:1": "converted",
+    }

@@ -362,9 +362,9 @@ def _check_sigma(paths: Sequence[Path], output: ListFormat, timeout: float) -> N
         for column in ("STATUS", "FILE", "ID", "TITLE", "REASON"):
             table.add_column(column, overflow="fold")
         for r in rows:
-            converted = r["status"] != NOT_CONVERTED
+            ok = r["status"] != NOT_CONVERTED
             table.add_row(
-                "[green]converted[/]" if converted else "[yellow]not_converted[/]",
+                "[green]converted[/]" if ok else "[yellow]not_converted[/]",
                 _plain(f"{r['file']}:{r['line']}"),
                 _plain(r["id"] or ""),
                 _plain(r["title"] or ""),
