@@ -350,6 +350,23 @@ CASES: dict[str, tuple[str, list[tuple[int, int]]]] = {
         ),
         [(200, 2)],
     ),
+    "not_over_missing": (
+        rule(
+            23,
+            "not over a missing port",
+            "network_connection",
+            """
+        sel:
+          Image|endswith: /nginx
+        port:
+          DestinationPort|gt: 0
+        peer:
+          SourceIp|fieldref: DestinationIp
+        condition: sel and not port and not peer
+    """,
+        ),
+        [(600, 17)],
+    ),
 }
 
 # name -> (text, reason fragment)

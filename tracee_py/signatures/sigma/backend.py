@@ -90,8 +90,8 @@ class TraceeSqlBackend(TextQueryBackend):
     field_quote_pattern: ClassVar[re.Pattern[str]] = re.compile(r"^$")
     field_quote_pattern_negation: ClassVar[bool] = True
 
-    # NULL (a column the event kind does not fill) never matches, negated or not: Sigma's
-    # NOT over a missing field is true, so negations see '' instead.
+    # A NULL (a column the event kind does not fill) matches nothing, and NOT over it is
+    # true as in Sigma: every comparison is false, never NULL, on a missing value.
     eq_expression: ClassVar[str] = (
         "coalesce(CAST({field} AS VARCHAR), '') ILIKE {value} " + _ESCAPE_CLAUSE
     )
@@ -101,7 +101,9 @@ class TraceeSqlBackend(TextQueryBackend):
     )
     re_expression: ClassVar[str] = "regexp_matches(coalesce(CAST({field} AS VARCHAR), ''), {regex})"
 
-    compare_op_expression: ClassVar[str] = "TRY_CAST({field} AS DOUBLE) {operator} {value}"
+    compare_op_expression: ClassVar[str] = (
+        "coalesce(TRY_CAST({field} AS DOUBLE) {operator} {value}, false)"
+    )
     compare_operators: ClassVar[dict[CompareOperators, str]] = {
         CompareOperators.LT: "<",
         CompareOperators.LTE: "<=",
@@ -116,16 +118,19 @@ class TraceeSqlBackend(TextQueryBackend):
 
     # fieldref: both sides as text, case-insensitive like every Sigma comparison.
     field_equals_field_expression: ClassVar[str] = (
-        "lower(CAST({field1} AS VARCHAR)) = lower(CAST({field2} AS VARCHAR))"
+        "coalesce(lower(CAST({field1} AS VARCHAR)) = lower(CAST({field2} AS VARCHAR)), false)"
     )
     field_equals_field_startswith_expression: ClassVar[str] = (
-        "starts_with(lower(CAST({field1} AS VARCHAR)), lower(CAST({field2} AS VARCHAR)))"
+        "coalesce(starts_with(lower(CAST({field1} AS VARCHAR)), "
+        "lower(CAST({field2} AS VARCHAR))), false)"
     )
     field_equals_field_endswith_expression: ClassVar[str] = (
-        "ends_with(lower(CAST({field1} AS VARCHAR)), lower(CAST({field2} AS VARCHAR)))"
+        "coalesce(ends_with(lower(CAST({field1} AS VARCHAR)), "
+        "lower(CAST({field2} AS VARCHAR))), false)"
     )
     field_equals_field_contains_expression: ClassVar[str] = (
-        "contains(lower(CAST({field1} AS VARCHAR)), lower(CAST({field2} AS VARCHAR)))"
+        "coalesce(contains(lower(CAST({field1} AS VARCHAR)), "
+        "lower(CAST({field2} AS VARCHAR))), false)"
     )
 
     def convert_value_str(self, s: SigmaString, state: ConversionState) -> str:
@@ -141,14 +146,16 @@ class TraceeSqlBackend(TextQueryBackend):
         value = cond.value
         assert isinstance(value, SigmaNumber)
         number = float(value.number)  # a Python number: no text reaches the query
-        return f"TRY_CAST({self.escape_and_quote_field(cond.field)} AS DOUBLE) = {number!r}"
+        field = self.escape_and_quote_field(cond.field)
+        return f"coalesce(TRY_CAST({field} AS DOUBLE) = {number!r}, false)"
 
     def convert_condition_field_eq_val_bool(
         self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
     ) -> Any:
         assert isinstance(cond.value, SigmaBool)
         value = "true" if cond.value.boolean else "false"
-        return f"lower(CAST({self.escape_and_quote_field(cond.field)} AS VARCHAR)) = '{value}'"
+        field = self.escape_and_quote_field(cond.field)
+        return f"coalesce(lower(CAST({field} AS VARCHAR)) = '{value}', false)"
 
     def convert_condition_field_eq_val_cidr(
         self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
