@@ -353,7 +353,8 @@ def _convert_all(
                 )
             )
             continue
-        sig = _signature(rule, doc, rule_id, _rule_sql(rule, condition))
+        kinds = LOG_SOURCES[rule.logsource.category or ""].kinds
+        sig = _signature(rule, doc, rule_id, _rule_sql(rule, condition), kinds)
         result.conversions.append(_report(rule, doc, CONVERTED, None, sig))
     for rule in collection.rules:
         if not isinstance(rule, SigmaCorrelationRule):
@@ -374,7 +375,13 @@ def _convert_all(
         except _Unsupported as exc:
             result.conversions.append(_report(rule, doc, NOT_CONVERTED, str(exc)))
             continue
-        sig = _signature(rule, doc, rule_id, sql)
+        kinds = tuple(
+            kind
+            for ref in rule.rules or ()
+            if isinstance(ref.rule, SigmaRule)
+            for kind in LOG_SOURCES[ref.rule.logsource.category or ""].kinds
+        )
+        sig = _signature(rule, doc, rule_id, sql, kinds)
         result.conversions.append(_report(rule, doc, CONVERTED, None, sig))
 
 
@@ -534,7 +541,9 @@ def _correlation_sql(rule: SigmaCorrelationRule, base: dict[int, tuple[SigmaRule
     )
 
 
-def _signature(rule: SigmaRuleBase, doc: _Document, rule_id: str, sql: str) -> Signature:
+def _signature(
+    rule: SigmaRuleBase, doc: _Document, rule_id: str, sql: str, kinds: tuple[str, ...]
+) -> Signature:
     tactic, technique = _mitre(rule)
     title = rule.title or rule_id
     return Signature(
@@ -550,6 +559,7 @@ def _signature(rule: SigmaRuleBase, doc: _Document, rule_id: str, sql: str) -> S
         detail="Sigma: " + title.replace("{", "{{").replace("}", "}}"),
         false_positives=tuple(str(f) for f in rule.falsepositives or ()),
         references=tuple(str(r) for r in rule.references or ()),
+        required_events=tuple(dict.fromkeys(kinds)),
         rule_file=doc.path,
         id_line=doc.keys.get(("id",), doc.line),
     )

@@ -30,28 +30,26 @@ class LogSource:
     """One Sigma log source category, as rows of the sandbox's tables."""
 
     category: str
-    sql: str  # one SELECT over events/processes returning FINDING_COLUMNS and ``fields``
+    sql: str  # one SELECT over the sandbox's relations: FINDING_COLUMNS and ``fields``
+    kinds: tuple[str, ...]  # the event kinds its rows come from (the run loads these)
     fields: dict[str, str]  # Sigma field name -> column of ``sql``
     # Sigma fields we know and cannot fill, with why (they fail the rule that uses them).
     unmapped: dict[str, str]
 
 
-_PROCESS = "e.time, e.process_id, e.pid, e.comm, e.exe"
-
+# The sandbox's ``process_creations`` helper: successful execs with the parent's image.
 PROCESS_CREATION = LogSource(
     "process_creation",
-    f"""SELECT {_PROCESS}, array_to_string(e.argv, ' ') AS command_line, e.cwd,
-       CAST(e.uid AS VARCHAR) AS uid_text, e.ppid, p.exe AS parent_exe,
-       array_to_string(p.argv, ' ') AS parent_command_line
-FROM events e LEFT JOIN processes p ON p.process_id = e.parent_process_id
-WHERE e.event = 'process_exec' AND coalesce(e.retval, 0) >= 0""",
+    f"SELECT {', '.join(FINDING_COLUMNS)}, command_line, cwd, uid, ppid, parent_exe,"
+    " parent_command_line FROM process_creations",
+    ("process_exec",),
     {
         "Image": "exe",
         "CommandLine": "command_line",
         "ParentImage": "parent_exe",
         "ParentCommandLine": "parent_command_line",
         "CurrentDirectory": "cwd",
-        "User": "uid_text",
+        "User": "uid",
         "ProcessId": "pid",
         "ParentProcessId": "ppid",
     },
@@ -71,6 +69,7 @@ WHERE e.event = 'process_exec' AND coalesce(e.retval, 0) >= 0""",
 FILE_EVENT = LogSource(
     "file_event",
     f"SELECT {', '.join(FINDING_COLUMNS)}, target FROM file_writes",
+    ("file_open", "file_rename", "file_link", "file_truncate"),
     {"TargetFilename": "target", "Image": "exe"},
     {},
 )
@@ -78,6 +77,7 @@ FILE_EVENT = LogSource(
 FILE_DELETE = LogSource(
     "file_delete",
     f"SELECT {', '.join(FINDING_COLUMNS)}, path FROM events WHERE event = 'file_unlink'",
+    ("file_unlink",),
     {"TargetFilename": "path", "Image": "exe"},
     {},
 )
@@ -85,6 +85,7 @@ FILE_DELETE = LogSource(
 FILE_RENAME = LogSource(
     "file_rename",
     f"SELECT {', '.join(FINDING_COLUMNS)}, path, path2 FROM events WHERE event = 'file_rename'",
+    ("file_rename",),
     {"SourceFilename": "path", "TargetFilename": "path2", "Image": "exe"},
     {},
 )
@@ -101,6 +102,7 @@ NETWORK_CONNECTION = LogSource(
        CASE WHEN event = 'net_connect' THEN 'true' ELSE 'false' END AS initiated,
        family
 FROM events WHERE event = 'net_connect' OR event = 'net_accept'""",
+    ("net_connect", "net_accept"),
     {
         "DestinationIp": "destination_ip",
         "DestinationPort": "destination_port",
