@@ -2,7 +2,7 @@
 
 bash (100) runs curl (200), sh (300), python3 (400), a failed nmap exec (500) and an
 interactive bash (700); nginx (600) accepts one connection. curl writes /tmp/x.sh, reads
-/etc/passwd and connects four times (port 80, then 4444-4446 on 10.1.2.3); sh deletes
+/etc/passwd and connects five times (port 80, then 4444-4446 on 10.1.2.3, then fe80::1); sh deletes
 /var/log/auth.log; python3 renames /tmp/x.sh to /usr/local/bin/.update.
 """
 
@@ -118,13 +118,14 @@ def rows() -> list[dict[str, Any]]:
         (14, "10.1.2.3", 4444),
         (15, "10.1.2.3", 4445),
         (16, "10.1.2.3", 4446),
+        (20, "fe80::1", 8080),  # link-local IPv6, after every correlation has fired
     ):
         out.append(
             {
                 **curl,
                 "time": at(second),
                 "event": "net_connect",
-                "family": "inet",
+                "family": "inet6" if ":" in addr else "inet",
                 "addr": addr,
                 "port": port,
                 "retval": 0,

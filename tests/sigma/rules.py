@@ -214,7 +214,7 @@ CASES: dict[str, tuple[str, list[tuple[int, int]]]] = {
         condition: sel
     """,
         ),
-        [(200, 15), (200, 16)],
+        [(200, 15), (200, 16), (200, 20)],
     ),
     "numeric_eq_lt": (
         rule(
@@ -350,6 +350,21 @@ CASES: dict[str, tuple[str, list[tuple[int, int]]]] = {
         ),
         [(200, 2)],
     ),
+    "cidr_ipv4_and_ipv6": (
+        rule(
+            53,
+            "public peers",
+            "network_connection",
+            """
+        sel:
+          Image|endswith: /curl
+        local:
+          DestinationIp|cidr: ['10.0.0.0/8', '203.0.113.128/25', 'fe80::/10', '::1/128']
+        condition: sel and not local
+    """,
+        ),
+        [(200, 13)],
+    ),
     "not_over_missing": (
         rule(
             23,
@@ -409,19 +424,6 @@ NOT_CONVERTED: dict[str, tuple[str, str]] = {
     """,
         ),
         "keyword",
-    ),
-    "ipv6_cidr": (
-        rule(
-            53,
-            "ipv6",
-            "network_connection",
-            """
-        sel:
-          DestinationIp|cidr: 'fd00::/8'
-        condition: sel
-    """,
-        ),
-        "IPv4",
     ),
     "auditd": (
         rule(

@@ -12,7 +12,7 @@ because DuckDB needs something the tokens cannot say:
   ``windash`` and ``base64``/``base64offset`` values (pySigma expands those modifiers into
   plain strings before they get here).
 - ``cidr`` is an integer range test on dotted IPv4 text (the sandbox loads no extension,
-  so there is no ``inet`` type).
+  so there is no ``inet`` type); IPv6 networks use pySigma's expansion into text prefixes.
 - Numbers compare numerically whatever the column's type.
 """
 
@@ -30,7 +30,6 @@ from sigma.conditions import (
 )
 from sigma.conversion.base import TextQueryBackend
 from sigma.conversion.state import ConversionState
-from sigma.exceptions import SigmaFeatureNotSupportedByBackendError
 from sigma.types import (
     CompareOperators,
     SigmaBool,
@@ -164,9 +163,9 @@ class TraceeSqlBackend(TextQueryBackend):
         assert isinstance(cidr, SigmaCIDRExpression)
         network = cidr.network
         if not isinstance(network, ipaddress.IPv4Network):
-            raise SigmaFeatureNotSupportedByBackendError(
-                f"cidr {network}: only IPv4 networks are supported"
-            )
+            # IPv6: pySigma's own expansion into text prefixes ('fe8?:*'), which fits the
+            # compressed form the recorder writes.
+            return super().convert_condition_field_eq_val_cidr(cond, state)
         field = self.escape_and_quote_field(cond.field)
         low, high = int(network.network_address), int(network.broadcast_address)
         octets = " + ".join(
