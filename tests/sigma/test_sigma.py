@@ -128,6 +128,7 @@ MALFORMED = {
         4,
     ),
     "alias.yml": ("a: &x [1]\nb: *x\n", 2),
+    "list.yml": ("- not\n- a mapping\n", 1),
 }
 
 
@@ -142,7 +143,9 @@ def test_malformed_rules_are_problems_with_file_and_line(tmp_path: Path) -> None
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert {r["status"] for r in rows} == {"not_converted"}
+    assert {(Path(r["file"]).name, r["line"], r["status"]) for r in rows} == {
+        (name, line, "not_converted") for name, (_, line) in MALFORMED.items()
+    }
     assert f"{tmp_path / 'bad_condition.yml'}:7:" in result.stderr
 
 

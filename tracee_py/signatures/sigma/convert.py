@@ -249,6 +249,17 @@ def load_sigma(paths: Sequence[Path], *, timeout: float | None = None) -> SigmaS
     for path in files:
         documents, problems = _read_documents(path)
         result.problems += problems
+        for problem in problems:  # never dropped without a line in the report
+            result.conversions.append(
+                SigmaConversion(
+                    path,
+                    problem.where.line,
+                    None,
+                    None,
+                    NOT_CONVERTED,
+                    f"not a valid Sigma rule: {problem.message}",
+                )
+            )
         for value, doc in documents:
             try:
                 parsed = SigmaCollection.from_dicts(
@@ -334,13 +345,13 @@ def _convert_all(
         try:
             condition = _condition(rule)
         except (SigmaError, NotImplementedError) as exc:
+            failed = _report(rule, doc, NOT_CONVERTED, _message(exc))
             if isinstance(exc, _INVALID):
                 where = SourceLocation(doc.path, _error_line(exc, doc))
                 result.problems.append(Problem(where, _message(exc)))
                 reason = f"not a valid Sigma rule: {_message(exc)}"
-            else:
-                reason = _message(exc)
-            result.conversions.append(_report(rule, doc, NOT_CONVERTED, reason))
+                failed = replace(failed, line=where.line, reason=reason)
+            result.conversions.append(failed)
             continue
         base[id(rule)] = (rule, condition)
         if id(rule) in hidden:
