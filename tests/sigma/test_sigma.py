@@ -209,3 +209,21 @@ def test_example_rules_report() -> None:
         "private-port-scan.yml:21": "converted",
         "shell-from-web-server.yml:1": "converted",
     }
+
+
+def test_sig_run_refuses_malformed_rules_and_counts_unconverted(
+    tmp_path: Path, recording: Path
+) -> None:
+    (tmp_path / "ok.yml").write_text(CASES["endswith"][0])
+    (tmp_path / "windows.yml").write_text(NOT_CONVERTED["windows"][0])
+    args = ["sig", "run", "--data", str(recording), "--no-builtin", "--sigma", str(tmp_path)]
+    runner = CliRunner()
+    result = runner.invoke(app, [*args, "-o", "jsonl"])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["signature_id"] for line in result.stdout.splitlines()] == [uuid(1)]
+    assert "1 of 2 Sigma rules not converted" in result.stderr
+    (tmp_path / "bad.yml").write_text(MALFORMED["bad_condition.yml"][0])
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 2
+    assert refused.stdout == ""
+    assert f"{tmp_path / 'bad.yml'}:7:" in refused.stderr
