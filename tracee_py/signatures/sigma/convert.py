@@ -13,19 +13,13 @@ the rules they reference, with a sliding time window per group.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sigma.collection import SigmaCollection
-from sigma.correlations import (
-    SigmaCorrelationCondition,
-    SigmaCorrelationConditionOperator,
-    SigmaCorrelationRule,
-    SigmaCorrelationType,
-)
+from sigma.correlations import SigmaCorrelationRule
 from sigma.exceptions import (
     SigmaConditionError,
     SigmaDetectionError,
@@ -36,16 +30,21 @@ from sigma.exceptions import (
 )
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule, SigmaRuleBase
 
-from tracee_py.safeio import UnsafeFile, read_regular
-from tracee_py.signatures.loader import MAX_RULE_BYTES, yaml_limit_problem
 from tracee_py.signatures.model import MitreRef, Problem, Severity, Signature, SourceLocation
 from tracee_py.signatures.sigma.backend import TraceeSqlBackend
+from tracee_py.signatures.sigma.correlation import Unsupported, correlation_sql
+from tracee_py.signatures.sigma.files import (
+    RuleDocument,
+    error_line,
+    message,
+    read_documents,
+    sigma_files,
+)
 from tracee_py.signatures.sigma.pipeline import FINDING_COLUMNS, LOG_SOURCES, tracee_pipeline
 from tracee_py.signatures.sqlcheck import check_signature_sql
 
 CONVERTED = "converted"
 NOT_CONVERTED = "not_converted"
-RULE_SUFFIXES = (".yml", ".yaml")
 
 LEVELS = {
     "informational": Severity.INFO,
@@ -72,27 +71,6 @@ TACTICS = {
     "impact": ("TA0040", "Impact"),
 }
 _TACTIC_BY_ID = {tid: (tid, name) for tid, name in TACTICS.values()}
-# Which Sigma error concerns which top-level key, to point at its line.
-_ERROR_KEYS = (
-    ("SigmaCondition", ("detection", "condition")),
-    ("SigmaDetection", ("detection",)),
-    ("SigmaModifier", ("detection",)),
-    ("SigmaValue", ("detection",)),
-    ("SigmaRegularExpression", ("detection",)),
-    ("SigmaType", ("detection",)),
-    ("SigmaLogsource", ("logsource",)),
-    ("SigmaLevel", ("level",)),
-    ("SigmaIdentifier", ("id",)),
-    ("SigmaStatus", ("status",)),
-    ("SigmaDate", ("date",)),
-    ("SigmaModified", ("modified",)),
-    ("SigmaTitle", ("title",)),
-    ("SigmaTag", ("tags",)),
-    ("SigmaTimespan", ("correlation", "timespan")),
-    ("SigmaCorrelationCondition", ("correlation", "condition")),
-    ("SigmaCorrelation", ("correlation",)),
-    ("SigmaRuleNotFound", ("correlation", "rules")),
-)
 # Errors pySigma finds only while converting that still mean the rule is not valid Sigma
 # (a condition naming a missing search, a modifier on the wrong type, a broken regex).
 _INVALID = (
@@ -101,11 +79,6 @@ _INVALID = (
     SigmaModifierError,
     SigmaRegularExpressionError,
 )
-_CORRELATION_OPS = {
-    SigmaCorrelationConditionOperator.GTE: ">=",
-    SigmaCorrelationConditionOperator.GT: ">",
-    SigmaCorrelationConditionOperator.EQ: "=",
-}
 
 
 @dataclass(frozen=True)
@@ -143,100 +116,6 @@ class SigmaSet:
         return [c.signature for c in self.conversions if c.signature is not None]
 
 
-@dataclass
-class _Document:
-    path: Path
-    line: int  # where the document starts
-    keys: dict[tuple[str, ...], int]  # (key,) and (key, subkey) -> line
-
-
-# -- finding the files and reading them ------------------------------------------------------
-
-
-def sigma_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
-    """Rule files under ``paths`` (files, or directories searched recursively)."""
-    files: list[Path] = []
-    problems: list[Problem] = []
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.suffix in RULE_SUFFIXES and not any(s.startswith(".") for s in p.parts[-1:])
-            )
-            if not found:
-                problems.append(Problem(SourceLocation(path), "no Sigma rules (*.yml, *.yaml)"))
-            files += found
-        elif path.exists():
-            files.append(path)
-        else:
-            problems.append(Problem(SourceLocation(path), "Sigma rule path does not exist"))
-    return files, problems
-
-
-def _read_documents(path: Path) -> tuple[list[tuple[dict[str, Any], _Document]], list[Problem]]:
-    try:
-        text = read_regular(path, MAX_RULE_BYTES).decode("utf-8")
-    except (OSError, UnicodeDecodeError, UnsafeFile) as exc:
-        return [], [Problem(SourceLocation(path), f"cannot read: {exc}")]
-    try:
-        limit = yaml_limit_problem(text, path)
-        if limit is not None:
-            return [], [limit]
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-        values = list(yaml.safe_load_all(text))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        return [], [Problem(SourceLocation(path, line), f"not valid YAML: {exc.problem or exc}")]
-    except yaml.YAMLError as exc:
-        return [], [Problem(SourceLocation(path), f"not valid YAML: {exc}")]
-    out: list[tuple[dict[str, Any], _Document]] = []
-    problems: list[Problem] = []
-    for node, value in zip(nodes, values, strict=True):
-        if node is None:
-            continue
-        line = node.start_mark.line + 1
-        if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
-            problems.append(Problem(SourceLocation(path, line), "a Sigma rule must be a mapping"))
-            continue
-        out.append((value, _Document(path, line, _key_lines(node))))
-    return out, problems
-
-
-def _key_lines(node: yaml.MappingNode) -> dict[tuple[str, ...], int]:
-    lines: dict[tuple[str, ...], int] = {}
-    for key, value in node.value:
-        if not isinstance(key, yaml.ScalarNode):
-            continue
-        lines[(key.value,)] = key.start_mark.line + 1
-        if isinstance(value, yaml.MappingNode):
-            for sub, _ in value.value:
-                if isinstance(sub, yaml.ScalarNode):
-                    lines[(key.value, sub.value)] = sub.start_mark.line + 1
-    return lines
-
-
-def _error_line(exc: Exception, doc: _Document) -> int:
-    source = getattr(exc, "source", None)
-    if isinstance(source, SigmaRuleLocation) and source.line:
-        return source.line
-    name = type(exc).__name__
-    for prefix, keys in _ERROR_KEYS:
-        if name.startswith(prefix):
-            for n in range(len(keys), 0, -1):
-                if keys[:n] in doc.keys:
-                    return doc.keys[keys[:n]]
-    return doc.line
-
-
-def _message(exc: Exception) -> str:
-    """The error without pySigma's ' in <absolute path>' suffix (the file is said once)."""
-    text = str(exc.args[0]) if exc.args else str(exc)
-    return " ".join(text.split()) or type(exc).__name__
-
-
 # -- conversion ---------------------------------------------------------------------------------
 
 
@@ -245,9 +124,9 @@ def load_sigma(paths: Sequence[Path], *, timeout: float | None = None) -> SigmaS
     result = SigmaSet()
     files, problems = sigma_files(paths)
     result.problems += problems
-    rules: list[tuple[SigmaRule | SigmaCorrelationRule, _Document]] = []
+    rules: list[tuple[SigmaRule | SigmaCorrelationRule, RuleDocument]] = []
     for path in files:
-        documents, problems = _read_documents(path)
+        documents, problems = read_documents(path)
         result.problems += problems
         for problem in problems:  # never dropped without a line in the report
             result.conversions.append(
@@ -286,31 +165,31 @@ def load_sigma(paths: Sequence[Path], *, timeout: float | None = None) -> SigmaS
 
 def _malformed(
     result: SigmaSet,
-    doc: _Document,
+    doc: RuleDocument,
     exc: Exception,
     value: dict[str, Any],
     more: Sequence[Exception] = (),
 ) -> None:
     for error in (exc, *more):
         result.problems.append(
-            Problem(SourceLocation(doc.path, _error_line(error, doc)), _message(error))
+            Problem(SourceLocation(doc.path, error_line(error, doc)), message(error))
         )
     title, rule_id = value.get("title"), value.get("id")
     result.conversions.append(
         SigmaConversion(
             doc.path,
-            _error_line(exc, doc),
+            error_line(exc, doc),
             str(rule_id) if rule_id is not None else None,
             str(title) if title is not None else None,
             NOT_CONVERTED,
-            f"not a valid Sigma rule: {_message(exc)}",
+            f"not a valid Sigma rule: {message(exc)}",
             "correlation" if "correlation" in value else "rule",
         )
     )
 
 
 def _convert_all(
-    result: SigmaSet, rules: list[tuple[SigmaRule | SigmaCorrelationRule, _Document]]
+    result: SigmaSet, rules: list[tuple[SigmaRule | SigmaCorrelationRule, RuleDocument]]
 ) -> None:
     docs = {id(rule): doc for rule, doc in rules}
     collection = SigmaCollection([rule for rule, _ in rules])
@@ -320,7 +199,7 @@ def _convert_all(
             try:
                 rule.resolve_rule_references(collection)
             except SigmaError as exc:
-                unresolved[id(rule)] = _message(exc)
+                unresolved[id(rule)] = message(exc)
     # Rules a correlation uses are not run on their own unless it says ``generate: true``.
     hidden: dict[int, str] = {}
     for rule in collection.rules:
@@ -345,11 +224,11 @@ def _convert_all(
         try:
             condition = _condition(rule)
         except (SigmaError, NotImplementedError) as exc:
-            failed = _report(rule, doc, NOT_CONVERTED, _message(exc))
+            failed = _report(rule, doc, NOT_CONVERTED, message(exc))
             if isinstance(exc, _INVALID):
-                where = SourceLocation(doc.path, _error_line(exc, doc))
-                result.problems.append(Problem(where, _message(exc)))
-                reason = f"not a valid Sigma rule: {_message(exc)}"
+                where = SourceLocation(doc.path, error_line(exc, doc))
+                result.problems.append(Problem(where, message(exc)))
+                reason = f"not a valid Sigma rule: {message(exc)}"
                 failed = replace(failed, line=where.line, reason=reason)
             result.conversions.append(failed)
             continue
@@ -382,8 +261,8 @@ def _convert_all(
             continue
         seen[rule_id] = doc.path
         try:
-            sql = _correlation_sql(rule, base)
-        except _Unsupported as exc:
+            sql = correlation_sql(rule, base)
+        except Unsupported as exc:
             result.conversions.append(_report(rule, doc, NOT_CONVERTED, str(exc)))
             continue
         kinds = tuple(
@@ -396,13 +275,9 @@ def _convert_all(
         result.conversions.append(_report(rule, doc, CONVERTED, None, sig))
 
 
-class _Unsupported(Exception):
-    """A correlation this backend cannot express; the message is the reason."""
-
-
 def _report(
     rule: SigmaRuleBase,
-    doc: _Document,
+    doc: RuleDocument,
     status: str,
     reason: str | None,
     sig: Signature | None = None,
@@ -419,7 +294,7 @@ def _report(
     )
 
 
-def _rule_id(rule: SigmaRuleBase, doc: _Document) -> str:
+def _rule_id(rule: SigmaRuleBase, doc: RuleDocument) -> str:
     if rule.id:
         return str(rule.id)
     if rule.name:
@@ -471,89 +346,8 @@ def _rule_sql(rule: SigmaRule, condition: str) -> str:
     )
 
 
-def _correlation_sql(rule: SigmaCorrelationRule, base: dict[int, tuple[SigmaRule, str]]) -> str:
-    if rule.type not in (
-        SigmaCorrelationType.EVENT_COUNT,
-        SigmaCorrelationType.VALUE_COUNT,
-        SigmaCorrelationType.TEMPORAL,
-    ):
-        raise _Unsupported(f"correlation type {rule.type.name.lower()} is not supported")
-    if rule.aliases.aliases:
-        raise _Unsupported("correlation field aliases are not supported")
-    refs = list(rule.rules or ())
-    parts: list[tuple[SigmaRule, str]] = []
-    for ref in refs:
-        if not isinstance(ref.rule, SigmaRule):
-            raise _Unsupported("a correlation of correlations is not supported")
-        if id(ref.rule) not in base:
-            raise _Unsupported(f"referenced rule {ref.reference!r} was not converted")
-        parts.append(base[id(ref.rule)])
-    group_by = list(rule.group_by or ())
-    value_field = None
-    condition = rule.condition
-    if not isinstance(condition, SigmaCorrelationCondition):
-        raise _Unsupported("extended correlation conditions are not supported")
-    if rule.type is SigmaCorrelationType.TEMPORAL:
-        op, threshold = ">=", len(parts)
-    else:
-        if condition.op not in _CORRELATION_OPS:
-            raise _Unsupported(
-                f"correlation condition {condition.op.name.lower()} is not supported "
-                "(use gte, gt or eq)"
-            )
-        op, threshold = _CORRELATION_OPS[condition.op], int(condition.count)
-        if rule.type is SigmaCorrelationType.VALUE_COUNT:
-            if not isinstance(condition.fieldref, str):
-                raise _Unsupported("value_count needs one field in its condition")
-            value_field = condition.fieldref
-    selects = []
-    group_columns: list[str] = []
-    for index, (base_rule, cond) in enumerate(parts):
-        fields = LOG_SOURCES[base_rule.logsource.category or ""].fields
-        extra = []
-        for n, name in enumerate(group_by):
-            if name not in fields:
-                raise _Unsupported(
-                    f"group-by field {name!r} is not recorded for {base_rule.title!r}"
-                )
-            extra.append(f"{fields[name]} AS g{n}")
-            if index == 0:
-                group_columns.append(fields[name])
-        if value_field is not None:
-            if value_field not in fields:
-                raise _Unsupported(f"field {value_field!r} is not recorded for {base_rule.title!r}")
-            extra.append(f"{fields[value_field]} AS v")
-        source = LOG_SOURCES[base_rule.logsource.category or ""].sql
-        columns = ", ".join([*FINDING_COLUMNS, *extra, f"{index} AS rule_index"])
-        selects.append(f"SELECT {columns}\nFROM (\n{source}\n) AS r{index}\nWHERE {cond}")
-    aggregate = {
-        SigmaCorrelationType.EVENT_COUNT: "count(*)",
-        SigmaCorrelationType.VALUE_COUNT: "count(DISTINCT v)",
-        SigmaCorrelationType.TEMPORAL: "count(DISTINCT rule_index)",
-    }[rule.type]
-    measure = {
-        SigmaCorrelationType.EVENT_COUNT: "event_count",
-        SigmaCorrelationType.VALUE_COUNT: "value_count",
-        SigmaCorrelationType.TEMPORAL: "rules_matched",
-    }[rule.type]
-    groups = [f"g{n}" for n in range(len(group_by))]
-    partition = f"PARTITION BY {', '.join(groups)} " if groups else ""
-    seconds = int(rule.timespan.seconds)
-    shown = [f"g{n} AS group_{column}" for n, column in enumerate(group_columns)]
-    union = "\nUNION ALL\n".join(selects)
-    return (
-        f"WITH sigma_base AS (\n{union}\n),\nsigma_window AS (\n"
-        f"SELECT *, {aggregate} OVER ({partition}ORDER BY time "
-        f"RANGE BETWEEN INTERVAL {seconds} SECOND PRECEDING AND CURRENT ROW) AS {measure}\n"
-        f"FROM sigma_base\n)\n"
-        f"SELECT {', '.join([*FINDING_COLUMNS, *shown, measure])}\nFROM sigma_window\n"
-        f"WHERE {measure} {op} {threshold}\n"
-        f"QUALIFY row_number() OVER ({partition}ORDER BY time, process_id) = 1"
-    )
-
-
 def _signature(
-    rule: SigmaRuleBase, doc: _Document, rule_id: str, sql: str, kinds: tuple[str, ...]
+    rule: SigmaRuleBase, doc: RuleDocument, rule_id: str, sql: str, kinds: tuple[str, ...]
 ) -> Signature:
     tactic, technique = _mitre(rule)
     title = rule.title or rule_id
@@ -615,8 +409,3 @@ def _check_sql(result: SigmaSet, timeout: float | None) -> None:
         else:
             out.append(replace(conversion, signature=checked_sig))
     result.conversions = out
-
-
-def iter_report(conversions: Iterable[SigmaConversion]) -> Iterator[dict[str, Any]]:
-    for conversion in conversions:
-        yield conversion.to_dict()
