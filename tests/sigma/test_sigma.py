@@ -227,3 +227,20 @@ def test_sig_run_refuses_malformed_rules_and_counts_unconverted(
     assert refused.exit_code == 2
     assert refused.stdout == ""
     assert f"{tmp_path / 'bad.yml'}:7:" in refused.stderr
+
+
+def test_duplicate_ids_are_not_converted_twice(tmp_path: Path) -> None:
+    text = CASES["endswith"][0]
+    (tmp_path / "a.yml").write_text(text + "---\n" + text)
+    (tmp_path / "b.yml").write_text(text)
+    report = load_sigma([tmp_path]).conversions
+    assert [(c.file.name, c.line, c.status, c.reason) for c in report] == [
+        ("a.yml", 1, "converted", None),
+        (
+            "a.yml",
+            text.count("\n") + 2,
+            "not_converted",
+            f"duplicate id (first in {tmp_path / 'a.yml'}:1)",
+        ),
+        ("b.yml", 1, "not_converted", f"duplicate id (first in {tmp_path / 'a.yml'}:1)"),
+    ]

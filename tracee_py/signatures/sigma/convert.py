@@ -188,6 +188,21 @@ def _malformed(
     )
 
 
+@dataclass
+class _Conversion:
+    """State shared while one set is converted."""
+
+    problems: list[Problem]
+    hidden: dict[int, str]  # id(rule) -> title of the correlation that uses it
+    unresolved: dict[int, str]  # id(correlation) -> why its references do not resolve
+    seen: dict[str, RuleDocument] = field(default_factory=dict)  # rule id -> first document
+    base: dict[int, tuple[SigmaRule, str]] = field(default_factory=dict)  # -> (rule, condition)
+
+    def duplicate(self, rule_id: str, doc: RuleDocument) -> str | None:
+        first = self.seen.setdefault(rule_id, doc)
+        return None if first is doc else f"duplicate id (first in {first.path}:{first.line})"
+
+
 def _convert_all(
     result: SigmaSet, rules: list[tuple[SigmaRule | SigmaCorrelationRule, RuleDocument]]
 ) -> None:
@@ -207,72 +222,60 @@ def _convert_all(
             for ref in rule.rules or ():
                 if not rule.generate:
                     hidden[id(ref.rule)] = rule.title
-    seen: dict[str, Path] = {}
-    base: dict[int, tuple[SigmaRule, str]] = {}  # id(rule) -> (rule after the pipeline, condition)
+    state = _Conversion(result.problems, hidden, unresolved)
+    for rule in collection.rules:  # rules first: correlations need their conditions
+        if isinstance(rule, SigmaRule):
+            result.conversions.append(_convert_rule(rule, docs[id(rule)], state))
     for rule in collection.rules:
-        doc = docs[id(rule)]
         if isinstance(rule, SigmaCorrelationRule):
-            continue
-        assert isinstance(rule, SigmaRule)
-        rule_id = _rule_id(rule, doc)
-        if rule_id in seen:
-            result.conversions.append(
-                _report(rule, doc, NOT_CONVERTED, f"duplicate id (first in {seen[rule_id]})")
-            )
-            continue
-        seen[rule_id] = doc.path
-        try:
-            condition = _condition(rule)
-        except (SigmaError, NotImplementedError) as exc:
-            failed = _report(rule, doc, NOT_CONVERTED, message(exc))
-            if isinstance(exc, _INVALID):
-                where = SourceLocation(doc.path, error_line(exc, doc))
-                result.problems.append(Problem(where, message(exc)))
-                reason = f"not a valid Sigma rule: {message(exc)}"
-                failed = replace(failed, line=where.line, reason=reason)
-            result.conversions.append(failed)
-            continue
-        base[id(rule)] = (rule, condition)
-        if id(rule) in hidden:
-            result.conversions.append(
-                _report(
-                    rule,
-                    doc,
-                    CONVERTED,
-                    f"used by correlation {hidden[id(rule)]!r}; not run on its own",
-                )
-            )
-            continue
-        kinds = LOG_SOURCES[rule.logsource.category or ""].kinds
-        sig = _signature(rule, doc, rule_id, _rule_sql(rule, condition), kinds)
-        result.conversions.append(_report(rule, doc, CONVERTED, None, sig))
-    for rule in collection.rules:
-        if not isinstance(rule, SigmaCorrelationRule):
-            continue
-        doc = docs[id(rule)]
-        rule_id = _rule_id(rule, doc)
-        if id(rule) in unresolved:
-            result.conversions.append(_report(rule, doc, NOT_CONVERTED, unresolved[id(rule)]))
-            continue
-        if rule_id in seen:
-            result.conversions.append(
-                _report(rule, doc, NOT_CONVERTED, f"duplicate id (first in {seen[rule_id]})")
-            )
-            continue
-        seen[rule_id] = doc.path
-        try:
-            sql = correlation_sql(rule, base)
-        except Unsupported as exc:
-            result.conversions.append(_report(rule, doc, NOT_CONVERTED, str(exc)))
-            continue
-        kinds = tuple(
-            kind
-            for ref in rule.rules or ()
-            if isinstance(ref.rule, SigmaRule)
-            for kind in LOG_SOURCES[ref.rule.logsource.category or ""].kinds
-        )
-        sig = _signature(rule, doc, rule_id, sql, kinds)
-        result.conversions.append(_report(rule, doc, CONVERTED, None, sig))
+            result.conversions.append(_convert_correlation(rule, docs[id(rule)], state))
+
+
+def _convert_rule(rule: SigmaRule, doc: RuleDocument, state: _Conversion) -> SigmaConversion:
+    rule_id = _rule_id(rule, doc)
+    duplicate = state.duplicate(rule_id, doc)
+    if duplicate:
+        return _report(rule, doc, NOT_CONVERTED, duplicate)
+    try:
+        condition = _condition(rule)
+    except (SigmaError, NotImplementedError) as exc:
+        failed = _report(rule, doc, NOT_CONVERTED, message(exc))
+        if isinstance(exc, _INVALID):
+            where = SourceLocation(doc.path, error_line(exc, doc))
+            state.problems.append(Problem(where, message(exc)))
+            reason = f"not a valid Sigma rule: {message(exc)}"
+            failed = replace(failed, line=where.line, reason=reason)
+        return failed
+    state.base[id(rule)] = (rule, condition)
+    if id(rule) in state.hidden:
+        why = f"used by correlation {state.hidden[id(rule)]!r}; not run on its own"
+        return _report(rule, doc, CONVERTED, why)
+    kinds = LOG_SOURCES[rule.logsource.category or ""].kinds
+    sig = _signature(rule, doc, rule_id, _rule_sql(rule, condition), kinds)
+    return _report(rule, doc, CONVERTED, None, sig)
+
+
+def _convert_correlation(
+    rule: SigmaCorrelationRule, doc: RuleDocument, state: _Conversion
+) -> SigmaConversion:
+    if id(rule) in state.unresolved:
+        return _report(rule, doc, NOT_CONVERTED, state.unresolved[id(rule)])
+    rule_id = _rule_id(rule, doc)
+    duplicate = state.duplicate(rule_id, doc)
+    if duplicate:
+        return _report(rule, doc, NOT_CONVERTED, duplicate)
+    try:
+        sql = correlation_sql(rule, state.base)
+    except Unsupported as exc:
+        return _report(rule, doc, NOT_CONVERTED, str(exc))
+    kinds = tuple(
+        kind
+        for ref in rule.rules or ()
+        if isinstance(ref.rule, SigmaRule)
+        for kind in LOG_SOURCES[ref.rule.logsource.category or ""].kinds
+    )
+    sig = _signature(rule, doc, rule_id, sql, kinds)
+    return _report(rule, doc, CONVERTED, None, sig)
 
 
 def _report(
