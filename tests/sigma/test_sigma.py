@@ -244,3 +244,11 @@ def test_duplicate_ids_are_not_converted_twice(tmp_path: Path) -> None:
         ),
         ("b.yml", 1, "not_converted", f"duplicate id (first in {tmp_path / 'a.yml'}:1)"),
     ]
+
+
+def test_base64_values_match_case_sensitively(rules_dir: Path) -> None:
+    signatures = {s.id: s for s in load_sigma([rules_dir]).signatures}
+    offset = signatures[uuid(8)].sql.split("WHERE")[-1]
+    assert " LIKE '%Y3Vyb%' ESCAPE" in offset and "ILIKE" not in offset
+    whole = signatures[uuid(9)].sql.split("WHERE")[-1]
+    assert " LIKE '%Y3VybA==%' ESCAPE" in whole and "ILIKE" not in whole

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sigma.exceptions import SigmaTransformationError
+from sigma.modifiers import SigmaBase64Modifier, SigmaBase64OffsetModifier
 from sigma.processing.conditions import LogsourceCondition, RuleProcessingCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import (
@@ -20,6 +21,7 @@ from sigma.processing.transformations import (
 )
 from sigma.processing.transformations.base import DetectionItemTransformation
 from sigma.rule import SigmaDetection, SigmaDetectionItem
+from sigma.types import SigmaCasedString, SigmaExpansion, SigmaString, SigmaType
 
 # Columns every log source returns, for the finding (see the engine).
 FINDING_COLUMNS = ("time", "process_id", "pid", "comm", "exe")
@@ -148,6 +150,28 @@ class UnrecordedFieldFailure(DetectionItemTransformation):
         return None
 
 
+class Base64IsCased(DetectionItemTransformation):
+    """Values of ``base64``/``base64offset`` match case-sensitively: their encodings are
+    base64 text, where case is part of the value (Sigma matching is otherwise
+    case-insensitive)."""
+
+    def apply_detection_item(
+        self, detection_item: SigmaDetectionItem
+    ) -> SigmaDetection | SigmaDetectionItem | None:
+        encoded = (SigmaBase64Modifier, SigmaBase64OffsetModifier)
+        if any(issubclass(m, encoded) for m in detection_item.modifiers):
+            detection_item.value = [_cased(v) for v in detection_item.value]
+        return None
+
+
+def _cased(value: SigmaType) -> SigmaType:
+    if isinstance(value, SigmaExpansion):
+        return SigmaExpansion([_cased(v) for v in value.values])
+    if isinstance(value, SigmaString) and not isinstance(value, SigmaCasedString):
+        return SigmaCasedString.from_sigma_string(value)
+    return value
+
+
 def tracee_pipeline() -> ProcessingPipeline:
     """Log source check, field mapping and unrecorded-field failures, in that order."""
     supported: list[RuleProcessingCondition] = [
@@ -179,4 +203,5 @@ def tracee_pipeline() -> ProcessingPipeline:
                 identifier=f"tracee_unrecorded_{source.category}",
             )
         )
+    items.append(ProcessingItem(Base64IsCased(), identifier="tracee_base64_cased"))
     return ProcessingPipeline(name="tracee-py Linux log sources", priority=20, items=items)
