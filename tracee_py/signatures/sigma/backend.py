@@ -10,7 +10,8 @@ because DuckDB needs something the tokens cannot say:
   is case-insensitive) with Sigma's ``*``/``?`` as ``%``/``_`` and a literal ``%``, ``_`` or
   ``\\`` escaped, so the same path serves plain, ``contains``, ``startswith``, ``endswith``,
   ``windash`` and ``base64``/``base64offset`` values (pySigma expands those modifiers into
-  plain strings before they get here).
+  plain strings before they get here); ``cased`` values, and base64 ones (see
+  :class:`~.pipeline.Base64IsCased`), use ``LIKE``.
 - ``cidr`` is an integer range test on dotted IPv4 text (the sandbox loads no extension,
   so there is no ``inet`` type); IPv6 networks use pySigma's expansion into text prefixes.
 - Numbers compare numerically whatever the column's type.
