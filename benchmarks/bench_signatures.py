@@ -88,13 +88,18 @@ def count_per_kind(data: Path) -> None:
         ds.con.execute("SELECT event, count(*) FROM events GROUP BY event").fetchall()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_arguments(doc: str) -> argparse.Namespace:
+    """The options the signature benchmarks share (dataset size, place, repeats)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--nodes", type=int, default=4)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/tracee-bench"))
     parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_arguments(__doc__ or "")
 
     data = dataset(args.dir, args.events, args.nodes)
     signatures = load_signatures([builtin_catalog()], check_samples=False).signatures

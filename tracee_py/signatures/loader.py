@@ -269,14 +269,16 @@ def _construct(node: yaml.Node) -> Any:
         loader.dispose()
 
 
-def _yaml_limit_problem(text: str, path: Path) -> Problem | None:
+def yaml_limit_problem(text: str, path: Path) -> Problem | None:
     """The first alias or too-deep nesting in ``text``, found from the parser's events
     before anything is built (an alias bomb is small as text and huge as values; a
     self-referencing alias never ends)."""
     depth = 0
     for event in yaml.parse(text, Loader=_YAML_LOADER):
         mark = event.start_mark
-        where = SourceLocation(path, mark.line + 1, mark.column + 1)
+        where = (
+            SourceLocation(path, mark.line + 1, mark.column + 1) if mark else SourceLocation(path)
+        )
         if isinstance(event, yaml.AliasEvent):
             return Problem(where, f"YAML aliases (*{event.anchor}) are not allowed in rule files")
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
@@ -296,7 +298,7 @@ def parse_rule_file(path: Path) -> tuple[Signature | None, list[Problem]]:
     except (OSError, UnicodeDecodeError, UnsafeFile) as exc:
         return None, [Problem(SourceLocation(path), f"cannot read: {exc}")]
     try:
-        limit = _yaml_limit_problem(text, path)
+        limit = yaml_limit_problem(text, path)
         if limit is not None:
             return None, [limit]
         node = yaml.compose(text, Loader=_YAML_LOADER)

@@ -43,7 +43,7 @@ class MitreRef:
     name: str
 
     def __str__(self) -> str:
-        return f"{self.id} {self.name}"
+        return f"{self.id} {self.name}".strip()  # Sigma tags give technique ids, no names
 
 
 @dataclass(frozen=True)

@@ -120,20 +120,17 @@ def _sarif_rule(sig: Signature) -> dict[str, Any]:
             "severity": sig.severity.label,
             "mitre-tactic": str(sig.tactic),
             "mitre-technique": str(sig.technique),
+            "rule-file": str(sig.rule_file),
         },
     }
-    url = technique_url(sig.technique.id)
-    rule["helpUri"] = url
+    if sig.technique.id:  # Sigma rules may carry no ATT&CK tag
+        rule["helpUri"] = technique_url(sig.technique.id)
     return rule
 
 
 def mitre_tags(sig: Signature) -> list[str]:
-    tags = [
-        "security",
-        "mitre-attack",
-        f"external/mitre-attack/{sig.tactic.id}",
-        f"external/mitre-attack/{sig.technique.id}",
-    ]
+    tags = ["security", "mitre-attack"]
+    tags += [f"external/mitre-attack/{ref.id}" for ref in (sig.tactic, sig.technique) if ref.id]
     return tags + [t for t in sig.tags if t not in tags]
 
 
@@ -265,8 +262,9 @@ def _junit_case(suite: ET.Element, run: SignatureRun) -> None:
         suite,
         "testcase",
         {
-            "classname": f"signatures.{sig.tactic.name.lower().replace(' ', '_')}",
+            "classname": f"signatures.{(sig.tactic.name or 'unmapped').lower().replace(' ', '_')}",
             "name": f"{sig.id}: {sig.name}",
+            "file": str(sig.rule_file),
             "time": f"{run.seconds:.3f}",
         },
     )

@@ -133,7 +133,10 @@ HELPER_SQL: tuple[str, ...] = (
 # Helper relations, by name: (columns they need from ``events``, SQL given the columns to
 # carry). Built as tables when a signature of the run reads them (one pass shared by all of
 # them), else as views.
-HELPER_COLUMNS: dict[str, tuple[str, ...]] = {"file_writes": ("path", "path2", "flags")}
+HELPER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "file_writes": ("path", "path2", "flags"),
+    "process_creations": ("argv", "cwd"),
+}
 
 
 def _file_writes_sql(columns: str) -> str:
@@ -151,7 +154,20 @@ def _file_writes_sql(columns: str) -> str:
     """
 
 
-HELPER_RELATIONS = {"file_writes": _file_writes_sql}
+def _process_creations_sql(columns: str) -> str:
+    """Every successful exec with its command line, and its parent's image and command
+    line (the parent's latest exec). Sigma's ``process_creation`` reads it; built once per
+    run, the join and the joined argv are not paid again by every rule."""
+    return """
+        SELECT e.time, e.node, e.process_id, e.pid, e.ppid, e.parent_process_id, e.uid,
+               e.comm, e.exe, e.cwd, array_to_string(e.argv, ' ') AS command_line,
+               p.exe AS parent_exe, array_to_string(p.argv, ' ') AS parent_command_line
+        FROM events e LEFT JOIN processes p ON p.process_id = e.parent_process_id
+        WHERE e.event = 'process_exec' AND coalesce(e.retval, 0) >= 0
+    """
+
+
+HELPER_RELATIONS = {"file_writes": _file_writes_sql, "process_creations": _process_creations_sql}
 
 
 class SandboxError(SignatureError):
