@@ -179,7 +179,10 @@ def test_probed_facts_become_integer_flags() -> None:
         build_cflags(CaptureSettings(self_tgid=1), _features(), Hooks.AUTO)
 
 
-def test_headers_come_from_the_kernel_itself_before_any_package(tmp_path: Path) -> None:
+def test_headers_come_from_the_kernel_itself_before_any_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BCC_KERNEL_SOURCE", raising=False)  # the user's choice wins
     src, cache = tmp_path / "src", tmp_path / "cache"
     src.mkdir()
     if headers.running_kernel_build_dir() is not None:
@@ -202,6 +205,7 @@ def test_the_node_s_own_headers_package_is_preferred_to_a_newer_one(
 ) -> None:
     """In the DaemonSet the node's /usr/src is mounted under TRACEE_PY_HOST_ROOT: its
     package for the running kernel beats the image's newer one."""
+    monkeypatch.delenv("BCC_KERNEL_SOURCE", raising=False)  # the user's choice wins
     release = "5.99.0-1-amd64"  # a Debian kernel this machine has no headers for
     monkeypatch.setattr(headers.platform, "release", lambda: release)
     image, node = tmp_path / "image" / "usr" / "src", tmp_path / "node"

@@ -151,7 +151,9 @@ def test_wire_layout_matches_clang(tmp_path: Path) -> None:
     from tracee_py.capture.loader import LoadedProgram
     from tracee_py.capture.settings import CaptureSettings
 
+    before = os.environ.get("BCC_KERNEL_SOURCE")
     program = LoadedProgram(CaptureSettings(ringbuf_mb=1))
+    assert os.environ.get("BCC_KERNEL_SOURCE") == before  # set only while bcc compiled
     try:
         leaf = program.bpf[b"layout_probe"].Leaf
         clang = [

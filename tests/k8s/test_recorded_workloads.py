@@ -316,14 +316,16 @@ def assert_host(r: Recording, launched: Launched) -> None:
 
 def kubernetes_api_stats(r: Recording) -> list[tuple[Any, ...]]:
     """(value, detail) of the ``kubernetes_api`` metric, after checking that every stats
-    interval of the run (the one that closed the events file, the final one) has one."""
+    interval of the run (the one that closed the events file, the final one) has one.
+    ``capability`` rows describe the run once, at its start: they are no interval."""
     rows = r.stats(
         "SELECT interval_start, interval_end, value, detail FROM stats "
         "WHERE metric = 'kubernetes_api' ORDER BY interval_end"
     )
     if rows:
         intervals = r.stats(
-            "SELECT DISTINCT interval_start, interval_end FROM stats ORDER BY interval_end"
+            "SELECT DISTINCT interval_start, interval_end FROM stats "
+            "WHERE metric <> 'capability' ORDER BY interval_end"
         )
         assert [row[:2] for row in rows] == intervals
     return sorted({row[2:] for row in rows})

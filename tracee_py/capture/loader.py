@@ -6,9 +6,11 @@ does not capture (queries, signatures) works without it.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,6 +96,19 @@ def plan_program(settings: CaptureSettings) -> ProgramPlan:
     )
 
 
+@contextlib.contextmanager
+def _bcc_kernel_source(path: Path | None) -> Iterator[None]:
+    """bcc reads BCC_KERNEL_SOURCE while it compiles; set it for that long only."""
+    if path is None or os.environ.get("BCC_KERNEL_SOURCE") == str(path):
+        yield
+        return
+    os.environ["BCC_KERNEL_SOURCE"] = str(path)
+    try:
+        yield
+    finally:
+        del os.environ["BCC_KERNEL_SOURCE"]
+
+
 def import_bcc() -> Any:
     try:
         import bcc  # type: ignore[import-not-found]
@@ -120,11 +135,10 @@ class LoadedProgram:
         bcc = import_bcc()
         self.settings = settings
         kernel_source = kernel_source_for_bcc()
-        if kernel_source is not None:
-            os.environ["BCC_KERNEL_SOURCE"] = str(kernel_source)
         t0 = time.monotonic()
         try:
-            self.bpf = bcc.BPF(text=plan.text.encode(), cflags=plan.cflags)
+            with _bcc_kernel_source(kernel_source):
+                self.bpf = bcc.BPF(text=plan.text.encode(), cflags=plan.cflags)
         except Exception as exc:  # bcc raises bare Exception on compile/load/attach errors
             raise CaptureError(f"loading the BPF programs failed: {exc}") from exc
         self.info = CompileInfo(plan, kernel_source, time.monotonic() - t0)
