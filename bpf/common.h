@@ -37,13 +37,15 @@
 #define AT_FDCWD_VALUE -100
 
 /* The wire record. The Python decoder views the ring buffer as an array of these (after
- * the 8-byte ring-buffer header); tests/capture/test_drift.py checks the layout clang
- * produces against tracee_py/capture/wire.py field by field. */
+ * the 8-byte ring-buffer header). tests/test_wire_contract.py checks this declaration,
+ * the F_* bits and the lost map against tracee_py/capture/wire.py and schema.py offline;
+ * test_wire_layout_matches_clang (tests/capture/test_record_node.py) checks the layout
+ * clang produces. What each slot holds per kind and syscall: WIRE_TABLE in schema.py. */
 struct event {
     u64 ts;          /* bpf_ktime_get_boot_ns() */
     u64 cgroup_id;
     s64 retval;
-    s64 a0, a1, a2, a3;  /* kind-specific arguments, see wire.py */
+    s64 a0, a1, a2, a3;  /* kind-specific arguments (WIRE_TABLE) */
     u32 kind;
     u32 pid;         /* tgid */
     u32 tid;

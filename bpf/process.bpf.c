@@ -48,7 +48,7 @@ static __always_inline u16 fork_from_regs(u64 *flags) {
 }
 #endif
 
-/* Runs in the parent. a0 = clone flags, a1 = child tgid. */
+/* Runs in the parent. */
 TRACEPOINT_PROBE(sched, sched_process_fork) {
     u64 pt = bpf_get_current_pid_tgid();
     u32 tgid = pt >> 32;
@@ -145,7 +145,7 @@ SYS_ENTER(execveat) {
     return exec_enter(ARG_PTR(1), ARG_PTR(2), ARG_PTR(3), ARG_INT(0), ARG_INT(4), SC_execveat);
 }
 
-/* Success: emitted from the new image. a1 = the thread id before exec. */
+/* Success: emitted from the new image. */
 TRACEPOINT_PROBE(sched, sched_process_exec) {
     u32 old = args->old_pid;
     struct pending *p = exec_pending(old);

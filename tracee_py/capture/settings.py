@@ -15,14 +15,13 @@ from tracee_py.errors import UsageError
 from tracee_py.schema import (
     ARGV_MAX,
     ENV_SCAN_MAX,
+    LIFECYCLE_KINDS,
     STR_MAX,
     SYSCALL_NUMBER,
     AuxRecord,
     EventKind,
 )
 
-# Lifecycle kinds are always on: without them there is no process tree.
-LIFECYCLE = frozenset({EventKind.PROCESS_FORK, EventKind.PROCESS_EXEC, EventKind.PROCESS_EXIT})
 MIN_RINGBUF_MB = 1
 MAX_RINGBUF_MB = 1024
 # 32 MiB holds about 89k records: a 1M-event burst on 2 cores loses nothing even at 16 MiB
@@ -75,7 +74,7 @@ class CaptureSettings:
         return 1 << (share.bit_length() - 1)
 
     def effective_kinds(self) -> frozenset[EventKind]:
-        return self.kinds | LIFECYCLE
+        return self.kinds | LIFECYCLE_KINDS
 
 
 def parse_kinds(text: str | None) -> frozenset[EventKind]:
