@@ -2,8 +2,9 @@
  *
  * Every setting arrives as a -D flag built by tracee_py/capture/settings.py from validated
  * integers: the event kind numbers (K_*), our syscall numbers (SC_*), the string caps, the
- * filters, the ring-buffer size and what tracee_py/capture/kernel.py probed in the running
- * kernel (HAVE_*, HOOKS_FAST, GROUP_DEAD_*, offsets). Kernel structs are read only where a
+ * environment prefixes kept at exec (ENV_PREFIX_n, ENV_MASK_n), the filters, the
+ * ring-buffer size and what tracee_py/capture/kernel.py probed in the running kernel
+ * (HAVE_*, HOOKS_FAST, GROUP_DEAD_*, offsets). Kernel structs are read only where a
  * kernel lacks a tracepoint field, at offsets taken from the kernel's own BTF, so any
  * recent kernel-headers package is good enough for bcc to compile against.
  */

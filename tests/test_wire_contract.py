@@ -22,11 +22,13 @@ import pytest
 from tracee_py.capture import wire
 from tracee_py.capture.decode import BatchDecoder
 from tracee_py.capture.loader import lost_by_label
+from tracee_py.capture.settings import env_prefix_words
 from tracee_py.capture.wire import EVENT_DTYPE, SLOT_DTYPE
 from tracee_py.enrich.proctable import ProcessTable
 from tracee_py.schema import (
     DIRFD,
     DIRFD2,
+    ENV_PREFIXES,
     INT_SLOTS,
     NEGATIVE_IS_NULL,
     STR_MAX,
@@ -292,3 +294,13 @@ def test_lost_counters_cover_every_wire_kind() -> None:
     assert max([*EventKind, *AuxRecord]) < int(m.group(1))
     labels = lost_by_label({int(k): 1 for k in [*EventKind, *AuxRecord]})
     assert not [label for label in labels if label.startswith("kind_")]
+
+
+def test_env_prefixes_reach_the_kernel_as_words() -> None:
+    words = env_prefix_words()
+    for prefix, (word, mask) in zip(ENV_PREFIXES, words, strict=False):
+        head = (prefix + "PRELOAD=x").encode()[:7].ljust(8, b"\0")
+        assert int.from_bytes(head, "little") & mask == word
+    assert words[len(ENV_PREFIXES) :] == [(0, 0)] * (len(words) - len(ENV_PREFIXES))
+    with pytest.raises(ValueError):
+        env_prefix_words(("TOO_LONG_",))

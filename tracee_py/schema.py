@@ -158,6 +158,7 @@ STR_MAX = 256  # bytes of one path or one argv entry, including the NUL
 ARGV_MAX = 32  # argv entries per exec
 ENV_SCAN_MAX = 64  # environment entries inspected per exec
 ENV_PREFIXES: tuple[str, ...] = ("LD_",)  # environment entries kept (LD_PRELOAD, ...)
+ENV_PREFIX_MAX = 7  # bytes of one prefix: the kernel reads 7 bytes and a NUL as one word
 
 # Column order of the ``events`` table.
 EVENT_SCHEMA: pa.Schema = pa.schema(
