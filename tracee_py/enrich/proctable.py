@@ -31,7 +31,8 @@ NO_CONTAINER: tuple[str | None, ...] = (None,) * len(CONTAINER_FIELDS)
 
 
 class ContainerLookup(Protocol):
-    """What the table needs from container/pod enrichment (tracee_py.enrich.containers)."""
+    """Container/pod enrichment (tracee_py.enrich.workload.WorkloadLookup): what the table
+    asks of it (fields, forget_pid, generation) and what the recorder does with it."""
 
     def fields(self, cgroup_id: int, pid: int) -> tuple[str | None, ...]: ...
 
@@ -39,6 +40,12 @@ class ContainerLookup(Protocol):
 
     @property
     def generation(self) -> int: ...
+
+    def api_status(self) -> tuple[bool, str] | None:
+        """Whether the Kubernetes API answers (and why not); None without Kubernetes."""
+        ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
