@@ -1,8 +1,10 @@
 """Wire records -> Arrow tables in the event schema.
 
-Bulk events (file, network, system) are decoded column-wise with NumPy. Lifecycle events
-and aux records (argv, env, second paths) are few and change state, so they are walked in
-order and the bulk rows between two of them take the process state of their segment.
+Bulk events (file, network, system) are decoded column-wise with NumPy; which slot fills
+which column comes from the wire contract, ``WIRE_CONTRACT`` in :mod:`tracee_py.schema`.
+Lifecycle events, chdir and aux records (argv, env, second paths) are few and change
+state, so they are walked in order and the bulk rows between two of them take the process
+state of their segment.
 """
 
 from __future__ import annotations
@@ -110,9 +112,10 @@ def _syscall_index(syscalls: np.ndarray) -> np.ndarray:
     return np.minimum(syscalls.astype(np.int64), _N_SYSCALLS - 1)
 
 
-# Records walked in order: lifecycle kinds, and chdir (it changes the cwd later rows use).
-_IS_LIFECYCLE = _kind_table([*LIFECYCLE_KINDS, K.CHDIR])
-_IS_SPECIAL = _IS_LIFECYCLE | (np.arange(_KIND_SLOTS) >= 100)
+# Records walked in order through the process table: the lifecycle kinds, and chdir (it
+# changes the cwd that later rows resolve against). The others are decoded column-wise.
+_IS_IN_ORDER = _kind_table([*LIFECYCLE_KINDS, K.CHDIR])
+_IS_SPECIAL = _IS_IN_ORDER | (np.arange(_KIND_SLOTS) >= 100)
 _IS_NET = _kind_table([K.NET_CONNECT, K.NET_ACCEPT, K.NET_BIND])
 # A prefix this wide holds the NUL of almost every string; only rows without one there are
 # scanned in full (see cstrings).
@@ -187,7 +190,7 @@ def _text_of(ev: dict[str, Any]) -> str | None:
 
 
 _RECORD_FIELDS = (
-    "kind", "tid", "pid", "comm", "syscall", "a0", "a1", "a3",
+    "kind", "tid", "pid", "comm", "syscall", "a0", "a1",
     "uid", "gid", "cgroup_id", "ts", "flags", "retval", "str",
 )  # fmt: skip
 
@@ -315,7 +318,7 @@ class BatchDecoder:
         pids = ev["pid"].astype(np.int64)
         special = np.flatnonzero(_IS_SPECIAL[kind_index])
         main = kinds < 100
-        bulk = main & ~_IS_LIFECYCLE[kind_index]
+        bulk = main & ~_IS_IN_ORDER[kind_index]
 
         procs = _ProcessFields(n)
         path2: dict[int, str | None] = {}  # row -> second path (None: unreadable)
@@ -330,8 +333,8 @@ class BatchDecoder:
                 if hit.size:
                     path2[int(hit[0])] = self._path2.pop(tid)
 
-        # Only lifecycle records change process state, so only they end a segment: the
-        # bulk rows of segment s take the state left by the first s lifecycle records.
+        # Only lifecycle and chdir records change process state, so only they end a
+        # segment: the bulk rows of segment s take the state left by the first s of them.
         # Exec arguments (tens per exec) take a short path: they are decoded all at once,
         # and the loop only files them, in order (a thread's args must reach its exec
         # before the args of its next exec arrive).
