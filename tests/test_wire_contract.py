@@ -26,9 +26,11 @@ from tracee_py.capture.settings import env_prefix_words
 from tracee_py.capture.wire import EVENT_DTYPE, SLOT_DTYPE
 from tracee_py.enrich.proctable import ProcessTable
 from tracee_py.schema import (
+    CONTAINER_COLUMNS,
     DIRFD,
     DIRFD2,
     ENV_PREFIXES,
+    EVENT_COLUMNS,
     INT_SLOTS,
     NEGATIVE_IS_NULL,
     STR_MAX,
@@ -304,3 +306,8 @@ def test_env_prefixes_reach_the_kernel_as_words() -> None:
     assert words[len(ENV_PREFIXES) :] == [(0, 0)] * (len(words) - len(ENV_PREFIXES))
     with pytest.raises(ValueError):
         env_prefix_words(("TOO_LONG_",))
+
+
+def test_container_columns_are_the_schema_s_in_its_order() -> None:
+    start = EVENT_COLUMNS.index(CONTAINER_COLUMNS[0])
+    assert EVENT_COLUMNS[start : start + len(CONTAINER_COLUMNS)] == CONTAINER_COLUMNS

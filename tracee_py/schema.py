@@ -215,6 +215,15 @@ EVENT_SCHEMA: pa.Schema = pa.schema(
 )
 
 EVENT_COLUMNS: tuple[str, ...] = tuple(EVENT_SCHEMA.names)
+# The container and pod columns, in schema order: null on the host / outside Kubernetes.
+CONTAINER_COLUMNS: tuple[str, ...] = (
+    "container_id",
+    "container_name",
+    "container_image",
+    "pod_name",
+    "pod_namespace",
+    "pod_uid",
+)
 
 # The ``stats`` dataset: long format, one row per (interval, metric, kind).
 STATS_SCHEMA: pa.Schema = pa.schema(

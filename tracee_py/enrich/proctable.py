@@ -17,15 +17,9 @@ from typing import Any, Protocol
 from tracee_py.enrich.hashing import ExeHasher
 from tracee_py.enrich.identity import NS_PER_TICK, process_id, start_ticks_from_ns
 from tracee_py.enrich.procfs import ProcSnapshot, list_processes, read_process
+from tracee_py.schema import CONTAINER_COLUMNS
 
-CONTAINER_FIELDS = (
-    "container_id",
-    "container_name",
-    "container_image",
-    "pod_name",
-    "pod_namespace",
-    "pod_uid",
-)
+CONTAINER_FIELDS = CONTAINER_COLUMNS  # what ContainerLookup.fields returns, in this order
 HOST_RECHECK_S = 1.0
 NO_CONTAINER: tuple[str | None, ...] = (None,) * len(CONTAINER_FIELDS)
 
