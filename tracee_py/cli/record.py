@@ -209,14 +209,9 @@ def _summary(result) -> None:  # type: ignore[no-untyped-def]
 
 
 def _dump_bpf(settings: CaptureSettings) -> None:
-    from tracee_py.capture.loader import plan_program
+    from tracee_py.capture.loader import dump_program
 
-    plan = plan_program(settings)
-    out_console.print(f"/* {plan.describe()} */", highlight=False, soft_wrap=True, markup=False)
-    out_console.print(
-        "/* cflags: " + " ".join(plan.cflags) + " */", highlight=False, soft_wrap=True, markup=False
-    )
-    out_console.out(plan.text, highlight=False)
+    out_console.out(dump_program(settings), highlight=False)
 
 
 def _hooks(value: str) -> Hooks:
