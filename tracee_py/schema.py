@@ -291,6 +291,7 @@ class Slot:
 DIRFD = Slot(None, "directory fd the path is relative to (AT_FDCWD: the cwd)")
 DIRFD2 = Slot(None, "directory fd the second path is relative to (AT_FDCWD: the cwd)")
 SOCKLEN = Slot(None, "sockaddr length (bounds a unix socket path)")
+OLD_TID = Slot(None, "thread id before exec (finds the argv aux records)")
 
 _PATH = Slot("path", "the path the call names")
 _FLAGS = Slot("flags", "the call's flags")
@@ -318,7 +319,7 @@ WIRE_TABLE: tuple[tuple[EventKind, tuple[str, ...], dict[str, Slot]], ...] = (
         ("execve", "execveat"),
         {
             "a0": Slot("flags", "execveat AT_* flags"),
-            "a1": Slot(None, "thread id before exec (finds the argv aux records)"),
+            "a1": OLD_TID,
             "a2": Slot(None, "directory fd of the path"),
             "retval": Slot("retval", "0, or the negative errno of a failed exec"),
             "str": Slot("path", "the file executed"),

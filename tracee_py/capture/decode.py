@@ -39,11 +39,13 @@ from tracee_py.schema import (
     INT_SLOTS,
     LIFECYCLE_KINDS,
     NEGATIVE_IS_NULL,
+    OLD_TID,
     SYSCALL_NUMBER,
     SYSCALLS,
     WIRE_CONTRACT,
     AuxRecord,
     EventKind,
+    Slot,
 )
 from tracee_py.store.rows import events_from_rows
 
@@ -96,6 +98,29 @@ def _contract_tables() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
 _SOURCES, _HELPERS = _contract_tables()
 # Columns with decoding of their own below (the address family names the others' format).
 _SPECIAL_COLUMNS = ("family", "port")
+
+
+def _slot_of(kind: EventKind, target: str | Slot) -> str:
+    """The slot that holds ``target`` (a column, or a decoder-only Slot) in every record
+    of ``kind``: how the in-order path below reads lifecycle records."""
+    names = {
+        name
+        for (k, _), slots in WIRE_CONTRACT.items()
+        if k is kind
+        for name, slot in slots.items()
+        if slot is target or slot.column == target
+    }
+    if len(names) != 1:
+        raise ValueError(f"{kind.label}: {target!r} is in slots {sorted(names)}")
+    return names.pop()
+
+
+_FORK_FLAGS = _slot_of(K.PROCESS_FORK, "flags")
+_FORK_CHILD = _slot_of(K.PROCESS_FORK, "pid")
+_EXEC_FLAGS = _slot_of(K.PROCESS_EXEC, "flags")
+_EXEC_OLD_TID = _slot_of(K.PROCESS_EXEC, OLD_TID)
+_EXIT_STATUS = _slot_of(K.PROCESS_EXIT, "exit_code")
+_EXIT_SIGNAL = _slot_of(K.PROCESS_EXIT, "signal")
 
 
 def _kind_table(kinds: Iterable[int]) -> np.ndarray:
@@ -429,8 +454,8 @@ class BatchDecoder:
                 time_ns=time_ns,
                 boot_ns=int(e["ts"]),
                 parent_pid=pid,
-                child_pid=int(e["a1"]),
-                clone_flags=int(e["a0"]),
+                child_pid=int(e[_FORK_CHILD]),
+                clone_flags=int(e[_FORK_FLAGS]),
                 syscall=syscall,
                 uid=int(e["uid"]),
                 gid=int(e["gid"]),
@@ -438,7 +463,7 @@ class BatchDecoder:
                 comm=comm,
             )
         if kind == K.PROCESS_EXEC:
-            old_tid = int(e["a1"]) or tid
+            old_tid = int(e[_EXEC_OLD_TID]) or tid
             args = self._argv.pop(old_tid, {})
             argv = [args[k] for k in sorted(args)]
             env = self._env.pop(old_tid, [])
@@ -457,17 +482,17 @@ class BatchDecoder:
                 gid=int(e["gid"]),
                 cgroup_id=int(e["cgroup_id"]),
                 comm=comm,
-                at_flags=int(e["a0"]),
+                at_flags=int(e[_EXEC_FLAGS]),
             )
         if kind == K.PROCESS_EXIT:
             flags = int(e["flags"])
-            sig = int(e["a1"])
+            sig = int(e[_EXIT_SIGNAL])
             if sig:
                 code: int | None = -sig
             elif flags & F_EXIT_UNKNOWN:
                 code = None
             else:
-                code = int(e["a0"]) & 0xFF
+                code = int(e[_EXIT_STATUS]) & 0xFF
             self._argv.pop(tid, None)
             self._env.pop(tid, None)
             self._path2.pop(tid, None)
