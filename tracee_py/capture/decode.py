@@ -538,11 +538,14 @@ class BatchDecoder:
         # slot for every row (one column copy instead of a gather).
         codes = np.flatnonzero(np.bincount(at, minlength=_KIND_SLOTS * _N_SYSCALLS))
 
-        def slot_values(slot: np.ndarray, table: np.ndarray | None = None) -> np.ndarray:
-            used = np.unique(table.ravel()[codes]) if table is not None else np.unique(slot)
-            used = used[used >= 0]
-            if len(used) == 1:
-                return ints[int(used[0])]
+        def slots_used(table: np.ndarray) -> np.ndarray:
+            used = np.unique(table.ravel()[codes])
+            return used[used >= 0]
+
+        def slot_values(slot: np.ndarray, table: np.ndarray) -> np.ndarray:
+            used = slots_used(table)
+            if len(used) <= 1:  # none: every row is masked, any slot will do
+                return ints[int(used[0]) if len(used) else 0]
             return np.choose(np.maximum(slot, 0), ints)
 
         def lookup(table: np.ndarray) -> np.ndarray:
@@ -662,8 +665,8 @@ class BatchDecoder:
             "truncated": pa.array((flags & F_STR_TRUNCATED) != 0),
         }
         for name, source in _SOURCES.items():
-            if name in _SPECIAL_COLUMNS:
-                continue
+            if name in _SPECIAL_COLUMNS or not len(slots_used(source)):
+                continue  # no row of this batch fills it: null (below)
             slot = lookup(source)
             values = slot_values(slot, source)
             present = slot >= 0
