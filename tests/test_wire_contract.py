@@ -26,6 +26,8 @@ from tracee_py.capture.settings import env_prefix_words
 from tracee_py.capture.wire import EVENT_DTYPE, SLOT_DTYPE
 from tracee_py.enrich.proctable import ProcessTable
 from tracee_py.schema import (
+    ARG_POSITION,
+    AUX_SLOTS,
     CONTAINER_COLUMNS,
     DIRFD,
     DIRFD2,
@@ -125,6 +127,16 @@ def _case(kind: EventKind, syscall: str, slots: dict[str, Slot], variant: str) -
     if "addr" in slots and variant != "unix":
         fields["addr"], expected["addr"] = bytes([127, 0, 0, 1]), "127.0.0.1"
     records = [_record(int(kind), syscall, **fields)]
+    if kind is EventKind.PROCESS_EXEC:  # its argv and environment arrive first (AUX_SLOTS)
+        argv = ["/wire/exec", "an arg"]
+        position = next(n for n, s in AUX_SLOTS[AuxRecord.EXEC_ARG].items() if s is ARG_POSITION)
+        aux = [
+            _record(int(AuxRecord.EXEC_ARG), syscall, str=a, **{position: i})
+            for i, a in reversed(list(enumerate(argv)))  # out of order: the position decides
+        ]
+        aux.append(_record(int(AuxRecord.EXEC_ENV), syscall, str="LD_PRELOAD=/wire.so"))
+        records = aux + records
+        expected.update(argv=argv, env=["LD_PRELOAD=/wire.so"])
     if "path2" in slots:
         target = f"/wire/{syscall}-target"
         records.insert(0, _record(int(AuxRecord.PATH2), syscall, str=target))

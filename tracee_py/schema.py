@@ -62,6 +62,7 @@ class AuxRecord(IntEnum):
 
     They never become rows of their own: the decoder folds them into the event they belong
     to (argv and environment into ``process_exec``, the second path into rename and link).
+    What their slots hold: :data:`AUX_SLOTS`.
     """
 
     EXEC_ARG = 100
@@ -566,6 +567,15 @@ WIRE_TABLE: tuple[tuple[EventKind, tuple[str, ...], dict[str, Slot]], ...] = (
         },
     ),
 )
+
+
+# Aux records: what their slots hold (the event they belong to fills the column).
+ARG_POSITION = Slot("argv", "position of the entry in argv")
+AUX_SLOTS: dict[AuxRecord, dict[str, Slot]] = {
+    AuxRecord.EXEC_ARG: {"a0": ARG_POSITION, "str": Slot("argv", "one argv entry")},
+    AuxRecord.EXEC_ENV: {"str": Slot("env", "one environment entry kept (ENV_PREFIXES)")},
+    AuxRecord.PATH2: {"str": Slot("path2", "the second path of the thread's next event")},
+}
 
 
 def _wire_contract() -> dict[tuple[EventKind, str], dict[str, Slot]]:

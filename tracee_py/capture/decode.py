@@ -33,6 +33,8 @@ from tracee_py.enrich.proctable import (
     resolve_path,
 )
 from tracee_py.schema import (
+    ARG_POSITION,
+    AUX_SLOTS,
     DIRFD,
     DIRFD2,
     EVENT_SCHEMA,
@@ -115,6 +117,7 @@ def _slot_of(kind: EventKind, target: str | Slot) -> str:
     return names.pop()
 
 
+(_ARG_POSITION,) = (n for n, s in AUX_SLOTS[AuxRecord.EXEC_ARG].items() if s is ARG_POSITION)
 _FORK_FLAGS = _slot_of(K.PROCESS_FORK, "flags")
 _FORK_CHILD = _slot_of(K.PROCESS_FORK, "pid")
 _EXEC_FLAGS = _slot_of(K.PROCESS_EXEC, "flags")
@@ -368,7 +371,7 @@ class BatchDecoder:
         exec_args = iter(
             zip(
                 ev["tid"][arg_rows].tolist(),
-                ev["a0"][arg_rows].tolist(),
+                ev[_ARG_POSITION][arg_rows].tolist(),
                 cstrings(_field_bytes(ev, "str", arg_rows)).to_pylist(),
                 strict=True,
             )
