@@ -2,8 +2,9 @@
  *
  * Every setting arrives as a -D flag built by tracee_py/capture/settings.py from validated
  * integers: the event kind numbers (K_*), our syscall numbers (SC_*), the string caps, the
- * filters, the ring-buffer size and what tracee_py/capture/kernel.py probed in the running
- * kernel (HAVE_*, HOOKS_FAST, GROUP_DEAD_*, offsets). Kernel structs are read only where a
+ * environment prefixes kept at exec (ENV_PREFIX_n, ENV_MASK_n), the filters, the
+ * ring-buffer size and what tracee_py/capture/kernel.py probed in the running kernel
+ * (HAVE_*, HOOKS_FAST, GROUP_DEAD_*, offsets). Kernel structs are read only where a
  * kernel lacks a tracepoint field, at offsets taken from the kernel's own BTF, so any
  * recent kernel-headers package is good enough for bcc to compile against.
  */
@@ -37,13 +38,15 @@
 #define AT_FDCWD_VALUE -100
 
 /* The wire record. The Python decoder views the ring buffer as an array of these (after
- * the 8-byte ring-buffer header); tests/capture/test_drift.py checks the layout clang
- * produces against tracee_py/capture/wire.py field by field. */
+ * the 8-byte ring-buffer header). tests/test_wire_contract.py checks this declaration,
+ * the F_* bits and the lost map against tracee_py/capture/wire.py and schema.py offline;
+ * test_wire_layout_matches_clang (tests/capture/test_record_node.py) checks the layout
+ * clang produces. What each slot holds per kind and syscall: WIRE_TABLE in schema.py. */
 struct event {
     u64 ts;          /* bpf_ktime_get_boot_ns() */
     u64 cgroup_id;
     s64 retval;
-    s64 a0, a1, a2, a3;  /* kind-specific arguments, see wire.py */
+    s64 a0, a1, a2, a3;  /* kind-specific arguments (WIRE_TABLE) */
     u32 kind;
     u32 pid;         /* tgid */
     u32 tid;

@@ -1,5 +1,5 @@
-/* File events. a0 = flags, a1 = mode, a2 = directory fd of the path, a3 = fd argument.
- * Each line names a syscall once; common.h hooks it with tracepoints or fentry/fexit. */
+/* File events. Each line names a syscall once; common.h hooks it with tracepoints or
+ * fentry/fexit. What each slot holds: WIRE_TABLE in tracee_py/schema.py. */
 
 #define OPEN_FLAGS_CREAT_TRUNC_WRONLY (0100 | 01000 | 01)
 
@@ -29,7 +29,6 @@ PATH_SYSCALL(rmdir, save_args(K_FILE_UNLINK, SC_rmdir, 0x200 /* AT_REMOVEDIR */,
                               AT_FDCWD_VALUE, -1, ARG_PTR(0), 0))
 #endif
 
-/* rename: str = old name, aux path2 = new name. a2 = old dir fd, a3 = new dir fd. */
 #if KIND_ON(K_FILE_RENAME)
 TWO_PATH_SYSCALL(rename, save_args(K_FILE_RENAME, SC_rename, 0, 0, AT_FDCWD_VALUE, AT_FDCWD_VALUE,
                                    ARG_PTR(0), ARG_PTR(1)))
@@ -39,8 +38,6 @@ TWO_PATH_SYSCALL(renameat2, save_args(K_FILE_RENAME, SC_renameat2, ARG_UINT(4), 
                                       ARG_INT(2), ARG_PTR(1), ARG_PTR(3)))
 #endif
 
-/* link and symlink: str = the new link, aux path2 = what it points to.
- * a2 = dir fd of the new link, a3 = dir fd of the target (hard links). */
 #if KIND_ON(K_FILE_LINK)
 TWO_PATH_SYSCALL(link, save_args(K_FILE_LINK, SC_link, 0, 0, AT_FDCWD_VALUE, AT_FDCWD_VALUE,
                                  ARG_PTR(1), ARG_PTR(0)))
@@ -72,7 +69,6 @@ PATH_SYSCALL(fchmodat2, save_args(K_FILE_CHMOD, SC_fchmodat2, ARG_UINT(3), ARG_M
 #endif
 #endif
 
-/* chown: a0 = new owner uid, a1 = new group gid. */
 #if KIND_ON(K_FILE_CHOWN)
 PATH_SYSCALL(chown, save_args(K_FILE_CHOWN, SC_chown, ARG_INT(1), ARG_INT(2), AT_FDCWD_VALUE, -1,
                               ARG_PTR(0), 0))
@@ -84,7 +80,6 @@ PATH_SYSCALL(fchownat, save_args(K_FILE_CHOWN, SC_fchownat, ARG_INT(2), ARG_INT(
                                  ARG_PTR(1), 0))
 #endif
 
-/* truncate: a0 = new length. */
 #if KIND_ON(K_FILE_TRUNCATE)
 PATH_SYSCALL(truncate, save_args(K_FILE_TRUNCATE, SC_truncate, ARG_LONG(1), 0, AT_FDCWD_VALUE, -1,
                                  ARG_PTR(0), 0))
@@ -97,7 +92,7 @@ PATH_SYSCALL(memfd_create, save_args(K_MEMFD_CREATE, SC_memfd_create, ARG_UINT(1
                                      AT_FDCWD_VALUE, -1, ARG_PTR(0), 0))
 #endif
 
-/* dup2/dup3 onto stdin, stdout or stderr only: a3 = old fd, retval = new fd. */
+/* dup2/dup3 onto stdin, stdout or stderr only. */
 #if KIND_ON(K_DUP)
 SAVE_ENTER(dup2, if (ARG_UINT(1) <= 2) save_args(K_DUP, SC_dup2, 0, 0, 0, ARG_UINT(0), 0, 0))
 PLAIN_EXIT(dup2)

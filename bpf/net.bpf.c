@@ -1,5 +1,5 @@
-/* Network: connect, accept, bind, listen. a0 = address family, a1 = port, a2 = sockaddr
- * length, a3 = socket fd; the address goes to addr[] (IP) or str (unix socket path). */
+/* Network: connect, accept, bind, listen. The address goes to addr[] (IP) or str (unix
+ * socket path); what each slot holds: WIRE_TABLE in tracee_py/schema.py. */
 
 static __always_inline void read_sockaddr(struct event *e, const void *uaddr, s64 len) {
     if (!uaddr)
@@ -62,7 +62,7 @@ SOCKADDR_SYSCALL(bind, 0, save_args(K_NET_BIND, SC_bind, 0, 0, ARG_INT(2), ARG_I
                                     0))
 #endif
 
-/* listen: a1 = backlog (no address: the socket was bound earlier). */
+/* listen: no address (the socket was bound earlier). */
 #if KIND_ON(K_NET_LISTEN)
 PLAIN_SYSCALL(listen, save_args(K_NET_LISTEN, SC_listen, 0, ARG_INT(1), 0, ARG_INT(0), 0, 0))
 #endif

@@ -48,7 +48,7 @@ static __always_inline u16 fork_from_regs(u64 *flags) {
 }
 #endif
 
-/* Runs in the parent. a0 = clone flags, a1 = child tgid. */
+/* Runs in the parent. */
 TRACEPOINT_PROBE(sched, sched_process_fork) {
     u64 pt = bpf_get_current_pid_tgid();
     u32 tgid = pt >> 32;
@@ -107,15 +107,29 @@ static __always_inline void emit_exec_args(const char *const *argv, const char *
         *flags |= F_ARGV_TRUNCATED;
 }
 
+/* Whether an environment entry starts with one of ENV_PREFIXES (tracee_py/schema.py),
+ * which settings.py passes as little-endian words and masks: ENV_PREFIX_n, ENV_MASK_n
+ * (mask 0: no prefix n). The first 7 bytes of the entry are compared at once. */
+static __always_inline int env_prefix_is(u64 head, u64 prefix, u64 mask) {
+    return mask && (head & mask) == prefix;
+}
+
+static __always_inline int env_kept(const char *entry) {
+    u64 head = 0;
+    bpf_probe_read_user_str(&head, sizeof(head), entry);
+    return env_prefix_is(head, ENV_PREFIX_0, ENV_MASK_0) ||
+           env_prefix_is(head, ENV_PREFIX_1, ENV_MASK_1) ||
+           env_prefix_is(head, ENV_PREFIX_2, ENV_MASK_2) ||
+           env_prefix_is(head, ENV_PREFIX_3, ENV_MASK_3);
+}
+
 static __always_inline void emit_exec_env(const char *const *envp, u16 syscall) {
     for (int i = 0; i < ENV_SCAN_MAX; i++) {
         const char *entry = 0;
         if (bpf_probe_read_user(&entry, sizeof(entry), &envp[i]) != 0 || !entry)
             return;
-        char prefix[4] = {};
-        bpf_probe_read_user(prefix, 3, entry);
-        if (prefix[0] != 'L' || prefix[1] != 'D' || prefix[2] != '_')
-            continue;  /* only LD_* entries are kept (ENV_PREFIXES in schema.py) */
+        if (!env_kept(entry))
+            continue;
         struct event *e = begin_event(K_AUX_EXEC_ENV, syscall);
         if (!e)
             return;
@@ -145,7 +159,7 @@ SYS_ENTER(execveat) {
     return exec_enter(ARG_PTR(1), ARG_PTR(2), ARG_PTR(3), ARG_INT(0), ARG_INT(4), SC_execveat);
 }
 
-/* Success: emitted from the new image. a1 = the thread id before exec. */
+/* Success: emitted from the new image. */
 TRACEPOINT_PROBE(sched, sched_process_exec) {
     u32 old = args->old_pid;
     struct pending *p = exec_pending(old);

@@ -1,18 +1,19 @@
 /* Privilege and system events. */
 
-/* cred_change: a0 = new (effective) uid, a1 = new (effective) gid, -1 = unchanged;
- * a2, a3 = real and saved ids where the syscall takes them. capset: a0 = effective caps. */
+
+/* What each slot of each record holds: WIRE_TABLE in tracee_py/schema.py (checked against
+ * these declarations by tests/test_wire_contract.py). -1 = an id left unchanged. */
 #if KIND_ON(K_CRED_CHANGE)
-#define CRED_SYSCALL(name, a0, a1, a2, a3) \
-    PLAIN_SYSCALL(name, save_args(K_CRED_CHANGE, SC_##name, a0, a1, a2, a3, 0, 0))
-CRED_SYSCALL(setuid, ARG_INT(0), -1, -1, -1)
-CRED_SYSCALL(setgid, -1, ARG_INT(0), -1, -1)
-CRED_SYSCALL(setreuid, ARG_INT(1), -1, ARG_INT(0), -1)
-CRED_SYSCALL(setregid, -1, ARG_INT(1), ARG_INT(0), -1)
-CRED_SYSCALL(setresuid, ARG_INT(1), -1, ARG_INT(0), ARG_INT(2))
-CRED_SYSCALL(setresgid, -1, ARG_INT(1), ARG_INT(0), ARG_INT(2))
-CRED_SYSCALL(setfsuid, ARG_INT(0), -1, -1, -1)
-CRED_SYSCALL(setfsgid, -1, ARG_INT(0), -1, -1)
+PLAIN_SYSCALL(setuid, save_args(K_CRED_CHANGE, SC_setuid, ARG_INT(0), -1, -1, -1, 0, 0))
+PLAIN_SYSCALL(setgid, save_args(K_CRED_CHANGE, SC_setgid, -1, ARG_INT(0), -1, -1, 0, 0))
+PLAIN_SYSCALL(setreuid, save_args(K_CRED_CHANGE, SC_setreuid, ARG_INT(1), -1, ARG_INT(0), -1, 0, 0))
+PLAIN_SYSCALL(setregid, save_args(K_CRED_CHANGE, SC_setregid, -1, ARG_INT(1), ARG_INT(0), -1, 0, 0))
+PLAIN_SYSCALL(setresuid, save_args(K_CRED_CHANGE, SC_setresuid, ARG_INT(1), -1, ARG_INT(0),
+                                   ARG_INT(2), 0, 0))
+PLAIN_SYSCALL(setresgid, save_args(K_CRED_CHANGE, SC_setresgid, -1, ARG_INT(1), ARG_INT(0),
+                                   ARG_INT(2), 0, 0))
+PLAIN_SYSCALL(setfsuid, save_args(K_CRED_CHANGE, SC_setfsuid, ARG_INT(0), -1, -1, -1, 0, 0))
+PLAIN_SYSCALL(setfsgid, save_args(K_CRED_CHANGE, SC_setfsgid, -1, ARG_INT(0), -1, -1, 0, 0))
 
 /* The effective sets of the two __user_cap_data_struct { effective, permitted, inheritable }
  * the caller passes, as one 64-bit mask. */
@@ -25,7 +26,6 @@ PLAIN_SYSCALL(capset, save_args(K_CRED_CHANGE, SC_capset, capset_effective(ARG_P
                                 0, 0))
 #endif
 
-/* ptrace: a0 = request, a1 = target pid. */
 #if KIND_ON(K_PTRACE)
 PLAIN_SYSCALL(ptrace, save_args(K_PTRACE, SC_ptrace, ARG_LONG(0), ARG_LONG(1), 0, -1, 0, 0))
 #endif
@@ -48,12 +48,10 @@ PATH_SYSCALL(delete_module, save_args(K_MODULE_UNLOAD, SC_delete_module, ARG_UIN
                                       ARG_PTR(0), 0))
 #endif
 
-/* bpf: a0 = command. */
 #if KIND_ON(K_BPF)
 PLAIN_SYSCALL(bpf, save_args(K_BPF, SC_bpf, ARG_INT(0), 0, 0, -1, 0, 0))
 #endif
 
-/* mount: str = mount point, aux path2 = source, a0 = flags. */
 #if KIND_ON(K_MOUNT)
 TWO_PATH_SYSCALL(mount, save_args(K_MOUNT, SC_mount, ARG_LONG(3), 0, AT_FDCWD_VALUE, -1, ARG_PTR(1),
                                   ARG_PTR(0)))
@@ -68,19 +66,17 @@ PATH_SYSCALL(umount, save_args(K_UMOUNT, SC_umount, ARG_INT(1), 0, AT_FDCWD_VALU
 PLAIN_SYSCALL(unshare, save_args(K_UNSHARE, SC_unshare, ARG_LONG(0), 0, 0, -1, 0, 0))
 #endif
 
-/* setns: a0 = namespace type, a3 = fd. */
 #if KIND_ON(K_SETNS)
 PLAIN_SYSCALL(setns, save_args(K_SETNS, SC_setns, ARG_INT(1), 0, 0, ARG_INT(0), 0, 0))
 #endif
 
-/* kill: a0 = signal, a1 = target pid (tgkill: a1 = tgid, a2 = tid). */
 #if KIND_ON(K_KILL)
 PLAIN_SYSCALL(kill, save_args(K_KILL, SC_kill, ARG_INT(1), ARG_INT(0), 0, -1, 0, 0))
 PLAIN_SYSCALL(tkill, save_args(K_KILL, SC_tkill, ARG_INT(1), ARG_INT(0), ARG_INT(0), -1, 0, 0))
 PLAIN_SYSCALL(tgkill, save_args(K_KILL, SC_tgkill, ARG_INT(2), ARG_INT(0), ARG_INT(1), -1, 0, 0))
 #endif
 
-/* mprotect adding PROT_EXEC only: a0 = prot, a1 = start, a2 = length. */
+/* mprotect adding PROT_EXEC only. */
 #if KIND_ON(K_MPROTECT_EXEC)
 SAVE_ENTER(mprotect, if (SYS_ARG(2) & 4) save_args(K_MPROTECT_EXEC, SC_mprotect, ARG_LONG(2),
                                                      ARG_LONG(0), ARG_LONG(1), -1, 0, 0))

@@ -62,6 +62,7 @@ class AuxRecord(IntEnum):
 
     They never become rows of their own: the decoder folds them into the event they belong
     to (argv and environment into ``process_exec``, the second path into rename and link).
+    What their slots hold: :data:`AUX_SLOTS`.
     """
 
     EXEC_ARG = 100
@@ -70,7 +71,13 @@ class AuxRecord(IntEnum):
 
 
 EVENT_KINDS: tuple[str, ...] = tuple(k.label for k in EventKind)
-KIND_BY_LABEL: dict[str, EventKind] = {k.label: k for k in EventKind}
+
+# Kinds that change the process table (fork, exec, exit) and are recorded whatever
+# ``--events`` says: without them there is no process tree. The snapshot is not a kernel
+# kind; chdir is not lifecycle but changes the cwd later rows resolve against.
+LIFECYCLE_KINDS: frozenset[EventKind] = frozenset(
+    {EventKind.PROCESS_FORK, EventKind.PROCESS_EXEC, EventKind.PROCESS_EXIT}
+)
 
 # Syscalls that produce events, numbered for the wire (our own numbering, not the kernel's,
 # so a recording means the same thing on every architecture). Index 0 means "no syscall"
@@ -152,6 +159,7 @@ STR_MAX = 256  # bytes of one path or one argv entry, including the NUL
 ARGV_MAX = 32  # argv entries per exec
 ENV_SCAN_MAX = 64  # environment entries inspected per exec
 ENV_PREFIXES: tuple[str, ...] = ("LD_",)  # environment entries kept (LD_PRELOAD, ...)
+ENV_PREFIX_MAX = 7  # bytes of one prefix: the kernel reads 7 bytes and a NUL as one word
 
 # Column order of the ``events`` table.
 EVENT_SCHEMA: pa.Schema = pa.schema(
@@ -199,11 +207,24 @@ EVENT_SCHEMA: pa.Schema = pa.schema(
         pa.field("length", pa.int64()),  # file_truncate: new length
         pa.field("truncated", pa.bool_()),  # a path or argv hit a capture cap
         pa.field("start_time", pa.timestamp("ns", tz="UTC")),  # process start (lifecycle)
+        pa.field("real_uid", pa.int32()),  # setreuid/setresuid: requested real uid
+        pa.field("saved_uid", pa.int32()),  # setresuid: requested saved uid
+        pa.field("real_gid", pa.int32()),  # setregid/setresgid: requested real gid
+        pa.field("saved_gid", pa.int32()),  # setresgid: requested saved gid
     ],
     metadata={SCHEMA_METADATA_KEY: str(SCHEMA_VERSION).encode()},
 )
 
 EVENT_COLUMNS: tuple[str, ...] = tuple(EVENT_SCHEMA.names)
+# The container and pod columns, in schema order: null on the host / outside Kubernetes.
+CONTAINER_COLUMNS: tuple[str, ...] = (
+    "container_id",
+    "container_name",
+    "container_image",
+    "pod_name",
+    "pod_namespace",
+    "pod_uid",
+)
 
 # The ``stats`` dataset: long format, one row per (interval, metric, kind).
 STATS_SCHEMA: pa.Schema = pa.schema(
@@ -235,3 +256,347 @@ STATS_METRICS: tuple[str, ...] = (
     "capability",  # once per run: what the kernel offered (kind = name, 1/0, detail)
     "write_error",  # the writer stopped; detail says why
 )
+
+# -- The wire contract: what each slot of a record holds ------------------------------------
+#
+# A wire record (``struct event`` in bpf/common.h) has generic slots; this table is the one
+# place that says, per event kind and syscall, what each of them holds and which column it
+# fills. The decoder (tracee_py/capture/decode.py) is driven by it, the BPF declarations
+# (bpf/*.bpf.c) are checked against it offline (tests/test_wire_contract.py: a slot the
+# kernel fills with a syscall argument must be listed here), and a synthetic record of
+# every entry is decoded and compared with what it promises.
+
+WIRE_SLOTS: tuple[str, ...] = ("a0", "a1", "a2", "a3", "retval", "str", "path2", "addr")
+INT_SLOTS: tuple[str, ...] = ("a0", "a1", "a2", "a3", "retval")
+# Integer columns where a negative value means "none" (no fd, id left unchanged): null.
+NEGATIVE_IS_NULL: frozenset[str] = frozenset(
+    {"fd", "new_uid", "new_gid", "real_uid", "saved_uid", "real_gid", "saved_gid"}
+)
+
+
+class Slot:
+    """One slot of one kind of record: the column it fills (None: the decoder may use it
+    but stores it nowhere) and what it means."""
+
+    __slots__ = ("column", "meaning")
+
+    def __init__(self, column: str | None, meaning: str) -> None:
+        self.column = column
+        self.meaning = meaning
+
+    def __repr__(self) -> str:
+        return f"Slot({self.column!r}, {self.meaning!r})"
+
+
+# Slots the decoder reads but does not store.
+DIRFD = Slot(None, "directory fd the path is relative to (AT_FDCWD: the cwd)")
+DIRFD2 = Slot(None, "directory fd the second path is relative to (AT_FDCWD: the cwd)")
+SOCKLEN = Slot(None, "sockaddr length (bounds a unix socket path)")
+OLD_TID = Slot(None, "thread id before exec (finds the argv aux records)")
+
+_PATH = Slot("path", "the path the call names")
+_FLAGS = Slot("flags", "the call's flags")
+_MODE = Slot("mode", "the mode asked for")
+_FD = Slot("fd", "the fd argument")
+_FD_RET = Slot("fd", "the fd returned")
+_SOCKADDR = {
+    "a0": Slot("family", "address family (AF_*)"),
+    "a1": Slot("port", "port, host order (inet, inet6)"),
+    "a2": SOCKLEN,
+    "str": Slot("path", "unix socket path (abstract names start with @)"),
+    "addr": Slot("addr", "IPv4 (4 bytes) or IPv6 address"),
+}
+
+# (kind, its syscalls, slot -> Slot). A kind may have several entries when its syscalls
+# fill different slots; every (kind, syscall) appears once.
+WIRE_TABLE: tuple[tuple[EventKind, tuple[str, ...], dict[str, Slot]], ...] = (
+    (
+        EventKind.PROCESS_FORK,
+        ("clone", "clone3", "fork", "vfork"),
+        {"a0": Slot("flags", "clone flags"), "a1": Slot("pid", "the new process's tgid")},
+    ),
+    (
+        EventKind.PROCESS_EXEC,
+        ("execve", "execveat"),
+        {
+            "a0": Slot("flags", "execveat AT_* flags"),
+            "a1": OLD_TID,
+            "a2": Slot(None, "directory fd of the path"),
+            "retval": Slot("retval", "0, or the negative errno of a failed exec"),
+            "str": Slot("path", "the file executed"),
+        },
+    ),
+    (
+        EventKind.PROCESS_EXIT,
+        ("",),
+        {
+            "a0": Slot("exit_code", "exit status (low 8 bits kept)"),
+            "a1": Slot("signal", "fatal signal (exit_code is then -signal)"),
+        },
+    ),
+    (
+        EventKind.FILE_OPEN,
+        ("open", "openat", "openat2", "creat"),
+        {"a0": _FLAGS, "a1": _MODE, "a2": DIRFD, "retval": _FD_RET, "str": _PATH},
+    ),
+    (
+        EventKind.FILE_UNLINK,
+        ("unlink", "unlinkat", "rmdir"),
+        {"a0": Slot("flags", "unlinkat flags (AT_REMOVEDIR for rmdir)"), "a2": DIRFD, "str": _PATH},
+    ),
+    (
+        EventKind.FILE_RENAME,
+        ("rename", "renameat", "renameat2"),
+        {
+            "a0": Slot("flags", "renameat2 flags"),
+            "a2": DIRFD,
+            "a3": DIRFD2,
+            "str": Slot("path", "the old name"),
+            "path2": Slot("path2", "the new name"),
+        },
+    ),
+    (
+        EventKind.FILE_LINK,
+        ("link", "linkat"),
+        {
+            "a0": Slot("flags", "linkat flags"),
+            "a2": DIRFD,
+            "a3": DIRFD2,
+            "str": Slot("path", "the new link"),
+            "path2": Slot("path2", "the file linked to"),
+        },
+    ),
+    (
+        EventKind.FILE_LINK,
+        ("symlink", "symlinkat"),
+        {
+            "a0": Slot("flags", "always 0"),
+            "a2": DIRFD,
+            "str": Slot("path", "the new link"),
+            "path2": Slot("path2", "the link's target text, as given"),
+        },
+    ),
+    (
+        EventKind.FILE_MKDIR,
+        ("mkdir", "mkdirat"),
+        {"a1": _MODE, "a2": DIRFD, "str": _PATH},
+    ),
+    (
+        EventKind.FILE_CHMOD,
+        ("chmod", "fchmodat", "fchmodat2"),
+        {"a0": Slot("flags", "fchmodat2 flags"), "a1": _MODE, "a2": DIRFD, "str": _PATH},
+    ),
+    (
+        EventKind.FILE_CHMOD,
+        ("fchmod",),
+        {"a0": Slot("flags", "always 0"), "a1": _MODE, "a3": _FD},
+    ),
+    (
+        EventKind.FILE_CHOWN,
+        ("chown", "lchown", "fchownat"),
+        {
+            "a0": Slot("new_uid", "new owner (-1: unchanged)"),
+            "a1": Slot("new_gid", "new group (-1: unchanged)"),
+            "a2": DIRFD,
+            "str": _PATH,
+        },
+    ),
+    (
+        EventKind.FILE_CHOWN,
+        ("fchown",),
+        {
+            "a0": Slot("new_uid", "new owner (-1: unchanged)"),
+            "a1": Slot("new_gid", "new group (-1: unchanged)"),
+            "a3": _FD,
+        },
+    ),
+    (
+        EventKind.FILE_TRUNCATE,
+        ("truncate",),
+        {"a0": Slot("length", "new length"), "a2": DIRFD, "str": _PATH},
+    ),
+    (
+        EventKind.FILE_TRUNCATE,
+        ("ftruncate",),
+        {"a0": Slot("length", "new length"), "a3": _FD},
+    ),
+    (
+        EventKind.MEMFD_CREATE,
+        ("memfd_create",),
+        {
+            "a0": _FLAGS,
+            "retval": _FD_RET,
+            "str": Slot("path", "the memfd's name, stored as memfd:NAME"),
+        },
+    ),
+    (EventKind.CHDIR, ("chdir",), {"str": Slot("path", "the new cwd, made absolute")}),
+    (EventKind.CHDIR, ("fchdir",), {"a3": Slot("fd", "fd of the new cwd")}),
+    (
+        EventKind.DUP,
+        ("dup2", "dup3"),
+        {"a0": Slot("flags", "dup3 flags"), "a3": Slot("fd", "the old fd (retval: the new one)")},
+    ),
+    (EventKind.NET_CONNECT, ("connect",), {**_SOCKADDR, "a3": Slot("fd", "the socket")}),
+    (
+        EventKind.NET_ACCEPT,
+        ("accept", "accept4"),
+        {
+            **_SOCKADDR,
+            "a3": Slot(None, "the listening socket (fd holds the accepted one)"),
+            "retval": Slot("fd", "the accepted socket"),
+        },
+    ),
+    (EventKind.NET_BIND, ("bind",), {**_SOCKADDR, "a3": Slot("fd", "the socket")}),
+    (
+        EventKind.NET_LISTEN,
+        ("listen",),
+        {"a1": Slot(None, "backlog: not stored"), "a3": Slot("fd", "the socket")},
+    ),
+    (
+        EventKind.CRED_CHANGE,
+        ("setuid", "setfsuid"),
+        {"a0": Slot("new_uid", "the uid asked for")},
+    ),
+    (
+        EventKind.CRED_CHANGE,
+        ("setgid", "setfsgid"),
+        {"a1": Slot("new_gid", "the gid asked for")},
+    ),
+    (
+        EventKind.CRED_CHANGE,
+        ("setreuid",),
+        {
+            "a0": Slot("new_uid", "effective uid (-1: unchanged)"),
+            "a2": Slot("real_uid", "real uid (-1: unchanged)"),
+        },
+    ),
+    (
+        EventKind.CRED_CHANGE,
+        ("setregid",),
+        {
+            "a1": Slot("new_gid", "effective gid (-1: unchanged)"),
+            "a2": Slot("real_gid", "real gid (-1: unchanged)"),
+        },
+    ),
+    (
+        EventKind.CRED_CHANGE,
+        ("setresuid",),
+        {
+            "a0": Slot("new_uid", "effective uid (-1: unchanged)"),
+            "a2": Slot("real_uid", "real uid (-1: unchanged)"),
+            "a3": Slot("saved_uid", "saved uid (-1: unchanged)"),
+        },
+    ),
+    (
+        EventKind.CRED_CHANGE,
+        ("setresgid",),
+        {
+            "a1": Slot("new_gid", "effective gid (-1: unchanged)"),
+            "a2": Slot("real_gid", "real gid (-1: unchanged)"),
+            "a3": Slot("saved_gid", "saved gid (-1: unchanged)"),
+        },
+    ),
+    (
+        EventKind.CRED_CHANGE,
+        ("capset",),
+        {"a0": Slot("flags", "effective capabilities set (64-bit mask)")},
+    ),
+    (
+        EventKind.PTRACE,
+        ("ptrace",),
+        {"a0": Slot("flags", "ptrace request"), "a1": Slot("target_pid", "the traced pid")},
+    ),
+    (
+        EventKind.PROCESS_VM_WRITE,
+        ("process_vm_writev",),
+        {"a1": Slot("target_pid", "the process written to")},
+    ),
+    (
+        EventKind.MODULE_LOAD,
+        ("init_module", "finit_module"),
+        {"a0": Slot("flags", "finit_module flags"), "a3": Slot("fd", "finit_module's file")},
+    ),
+    (
+        EventKind.MODULE_UNLOAD,
+        ("delete_module",),
+        {"a0": Slot("flags", "O_* flags"), "str": Slot("path", "the module name")},
+    ),
+    (EventKind.BPF, ("bpf",), {"a0": Slot("flags", "bpf command")}),
+    (
+        EventKind.MOUNT,
+        ("mount",),
+        {
+            "a0": Slot("flags", "mount flags"),
+            "a2": DIRFD,
+            "str": Slot("path", "the mount point"),
+            "path2": Slot("path2", "the source, as given"),
+        },
+    ),
+    (
+        EventKind.UMOUNT,
+        ("umount",),
+        {"a0": Slot("flags", "umount2 flags"), "a2": DIRFD, "str": Slot("path", "the mount point")},
+    ),
+    (EventKind.UNSHARE, ("unshare",), {"a0": Slot("flags", "CLONE_NEW* flags")}),
+    (
+        EventKind.SETNS,
+        ("setns",),
+        {"a0": Slot("flags", "namespace type"), "a3": Slot("fd", "the namespace fd")},
+    ),
+    (
+        EventKind.KILL,
+        ("kill",),
+        {"a0": Slot("signal", "the signal"), "a1": Slot("target_pid", "the pid signalled")},
+    ),
+    (
+        EventKind.KILL,
+        ("tkill", "tgkill"),
+        {
+            "a0": Slot("signal", "the signal"),
+            "a1": Slot("target_pid", "tkill: the thread; tgkill: its thread group"),
+            "a2": Slot(None, "the thread signalled: not stored"),
+        },
+    ),
+    (
+        EventKind.MPROTECT_EXEC,
+        ("mprotect",),
+        {
+            "a0": Slot("flags", "the new protection (PROT_EXEC among it)"),
+            "a1": Slot(None, "start address: not stored"),
+            "a2": Slot(None, "length: not stored"),
+        },
+    ),
+)
+
+
+# Aux records: what their slots hold (the event they belong to fills the column).
+ARG_POSITION = Slot("argv", "position of the entry in argv")
+AUX_SLOTS: dict[AuxRecord, dict[str, Slot]] = {
+    AuxRecord.EXEC_ARG: {"a0": ARG_POSITION, "str": Slot("argv", "one argv entry")},
+    AuxRecord.EXEC_ENV: {"str": Slot("env", "one environment entry kept (ENV_PREFIXES)")},
+    AuxRecord.PATH2: {"str": Slot("path2", "the second path of the thread's next event")},
+}
+
+
+def _wire_contract() -> dict[tuple[EventKind, str], dict[str, Slot]]:
+    out: dict[tuple[EventKind, str], dict[str, Slot]] = {}
+    for kind, syscalls, slots in WIRE_TABLE:
+        for name, slot in slots.items():
+            if name not in WIRE_SLOTS:
+                raise ValueError(f"{kind.label}: unknown wire slot {name!r}")
+            if slot.column is not None and slot.column not in EVENT_COLUMNS:
+                raise ValueError(f"{kind.label}.{name}: unknown column {slot.column!r}")
+        for syscall in syscalls:
+            if syscall and syscall not in SYSCALL_NUMBER:
+                raise ValueError(f"{kind.label}: unknown syscall {syscall!r}")
+            if (kind, syscall) in out:
+                raise ValueError(f"{kind.label}/{syscall} is in WIRE_TABLE twice")
+            out[(kind, syscall)] = slots
+    missing = set(EventKind) - {k for k, _ in out} - {EventKind.PROCESS_SNAPSHOT}
+    if missing:
+        raise ValueError(f"no wire slots for {sorted(k.label for k in missing)}")
+    return out
+
+
+# (kind, syscall) -> slot -> Slot. Syscall "" is a record made outside a syscall.
+WIRE_CONTRACT: dict[tuple[EventKind, str], dict[str, Slot]] = _wire_contract()

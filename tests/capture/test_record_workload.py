@@ -214,6 +214,24 @@ def test_privilege_and_system_events(workload: Recording) -> None:
     ) == [(5, workload.facts["mprotect_rc"])]
 
 
+def test_real_and_saved_ids_capabilities_and_fchdir_fd_are_stored(workload: Recording) -> None:
+    """What these calls capture reaches columns (they were once captured and dropped)."""
+    child = workload.facts["cred_child"]
+    (ruid, euid, suid), (rgid, egid, sgid) = workload.facts["resuid"], workload.facts["resgid"]
+    assert workload.sql(
+        "SELECT syscall, new_uid, real_uid, saved_uid, new_gid, real_gid, saved_gid, flags, "
+        "retval FROM events WHERE event = 'cred_change' AND pid = ? ORDER BY time",
+        [child],
+    ) == [
+        ("setresuid", euid, ruid, suid, None, None, None, None, 0),
+        ("setresgid", None, None, None, egid, rgid, sgid, None, 0),
+        ("capset", None, None, None, None, None, None, workload.facts["effective_caps"], 0),
+    ]
+    assert workload.sql(
+        "SELECT syscall, fd, path, retval FROM events WHERE event = 'chdir' AND pid = ?", [child]
+    ) == [("fchdir", workload.facts["work_fd"], None, 0)]
+
+
 def test_threads_are_not_processes(workload: Recording) -> None:
     pid, tid = workload.facts["pid"], workload.facts["thread_tid"]
     rows = workload.sql(

@@ -106,6 +106,34 @@ if child == 0:
     os._exit(0)
 os.waitpid(child, 0)
 facts["traceme_child"] = child
+
+
+# 6b. In a second child: setresuid/setresgid to the ids it has (real, effective, saved),
+#     capset to the capabilities it has, fchdir to the work directory.
+class CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class CapData(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_uint32) for n in ("effective", "permitted", "inheritable")]
+
+
+header, caps = CapHeader(0x20080522, 0), (CapData * 2)()  # _LINUX_CAPABILITY_VERSION_3
+libc.capget(ctypes.byref(header), caps)
+facts["resuid"], facts["resgid"] = os.getresuid(), os.getresgid()
+facts["effective_caps"] = caps[1].effective << 32 | caps[0].effective
+work_fd = os.open(work, os.O_RDONLY | os.O_DIRECTORY)
+facts["work_fd"] = work_fd
+child = os.fork()
+if child == 0:
+    os.setresuid(*facts["resuid"])
+    os.setresgid(*facts["resgid"])
+    libc.capset(ctypes.byref(header), caps)
+    os.fchdir(work_fd)
+    os._exit(0)
+os.waitpid(child, 0)
+os.close(work_fd)
+facts["cred_child"] = child
 buf = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE)
 addr = ctypes.addressof(ctypes.c_char.from_buffer(buf))
 libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]

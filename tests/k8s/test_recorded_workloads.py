@@ -32,6 +32,7 @@ import pytest
 
 from tests.capture.conftest import TRACEE, Recording
 from tests.k8s import conftest as k8s_conftest
+from tracee_py.schema import CONTAINER_COLUMNS
 
 from .conftest import (
     FORBIDDEN_MESSAGE,
@@ -48,14 +49,7 @@ NODE = "node-rec"
 REPO = Path(__file__).resolve().parents[2]
 LAUNCH_IN_CGROUP = 'echo $$ > "$1/cgroup.procs" && exec /bin/cat "$2"'
 LAUNCH_ON_HOST = 'exec /bin/cat "$2"'
-WORKLOAD_FIELDS = (
-    "container_id",
-    "container_name",
-    "container_image",
-    "pod_name",
-    "pod_namespace",
-    "pod_uid",
-)
+WORKLOAD_FIELDS = CONTAINER_COLUMNS
 
 
 def _v2() -> Path:

@@ -1,8 +1,10 @@
 """Wire records -> Arrow tables in the event schema.
 
-Bulk events (file, network, system) are decoded column-wise with NumPy. Lifecycle events
-and aux records (argv, env, second paths) are few and change state, so they are walked in
-order and the bulk rows between two of them take the process state of their segment.
+Bulk events (file, network, system) are decoded column-wise with NumPy; which slot fills
+which column comes from the wire contract, ``WIRE_CONTRACT`` in :mod:`tracee_py.schema`.
+Lifecycle events, chdir and aux records (argv, env, second paths) are few and change
+state, so they are walked in order and the bulk rows between two of them take the process
+state of their segment.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import ipaddress
 import posixpath
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -30,12 +32,27 @@ from tracee_py.enrich.proctable import (
     ProcInfo,
     resolve_path,
 )
-from tracee_py.schema import EVENT_SCHEMA, SYSCALLS, AuxRecord, EventKind
+from tracee_py.schema import (
+    ARG_POSITION,
+    AUX_SLOTS,
+    DIRFD,
+    DIRFD2,
+    EVENT_SCHEMA,
+    INT_SLOTS,
+    LIFECYCLE_KINDS,
+    NEGATIVE_IS_NULL,
+    OLD_TID,
+    SYSCALL_NUMBER,
+    SYSCALLS,
+    WIRE_CONTRACT,
+    AuxRecord,
+    EventKind,
+    Slot,
+)
 from tracee_py.store.rows import events_from_rows
 
 K = EventKind
 AT_FDCWD = -100
-LIFECYCLE = np.array([K.PROCESS_FORK, K.PROCESS_EXEC, K.PROCESS_EXIT, K.CHDIR], dtype=np.uint32)
 _LABELS = np.array([""] * 128, dtype=object)
 for _k in EventKind:
     _LABELS[int(_k)] = _k.label
@@ -46,56 +63,67 @@ _SYSCALL_NAMES = pa.array(list(SYSCALLS), type=pa.string())
 _KIND_SLOTS = 256
 _FAMILIES = {1: "unix", 2: "inet", 10: "inet6", 16: "netlink", 17: "packet"}
 
-# Which kinds use which generic argument, for the column-wise decode.
-_PATH_KINDS = [
-    K.FILE_OPEN,
-    K.FILE_UNLINK,
-    K.FILE_RENAME,
-    K.FILE_LINK,
-    K.FILE_MKDIR,
-    K.FILE_CHMOD,
-    K.FILE_CHOWN,
-    K.FILE_TRUNCATE,
-    K.MOUNT,
-    K.UMOUNT,
-    K.MODULE_UNLOAD,
-]
-_FLAGS_A0 = [
-    K.FILE_OPEN,
-    K.FILE_UNLINK,
-    K.FILE_RENAME,
-    K.FILE_LINK,
-    K.MEMFD_CREATE,
-    K.DUP,
-    K.PTRACE,
-    K.MODULE_LOAD,
-    K.MODULE_UNLOAD,
-    K.BPF,
-    K.MOUNT,
-    K.UMOUNT,
-    K.UNSHARE,
-    K.SETNS,
-    K.MPROTECT_EXEC,
-    K.CRED_CHANGE,
-    K.FILE_CHMOD,
-]
-_MODE_A1 = [K.FILE_OPEN, K.FILE_MKDIR, K.FILE_CHMOD]
-_FD_RETVAL = [K.FILE_OPEN, K.MEMFD_CREATE, K.NET_ACCEPT]
-_FD_A3 = [
-    K.DUP,
-    K.NET_CONNECT,
-    K.NET_BIND,
-    K.NET_LISTEN,
-    K.FILE_CHMOD,
-    K.FILE_CHOWN,
-    K.FILE_TRUNCATE,
-    K.SETNS,
-    K.MODULE_LOAD,
-]
-_TARGET_A1 = [K.PTRACE, K.PROCESS_VM_WRITE, K.KILL]
-_NET = [K.NET_CONNECT, K.NET_ACCEPT, K.NET_BIND]
-_UID_SYSCALLS = {"setuid", "setreuid", "setresuid", "setfsuid"}
-_GID_SYSCALLS = {"setgid", "setregid", "setresgid", "setfsgid"}
+# The wire contract (schema.WIRE_CONTRACT) as lookup tables indexed by [kind, syscall]:
+# which integer slot fills each column, which records carry a path in ``str``, and where
+# their directory fds are. Lifecycle kinds are decoded through the process table instead.
+_N_SYSCALLS = len(SYSCALLS) + 1  # the last index stands for numbers out of range
+
+
+def _contract_tables() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    sources: dict[str, np.ndarray] = {}  # column -> index into INT_SLOTS, -1: none
+    helpers = {
+        name: np.full((_KIND_SLOTS, _N_SYSCALLS), -1, dtype=np.int8) for name in ("dirfd", "dirfd2")
+    }
+    helpers["path"] = np.zeros((_KIND_SLOTS, _N_SYSCALLS), dtype=bool)
+    helpers["path2"] = np.zeros((_KIND_SLOTS, _N_SYSCALLS), dtype=bool)
+    for (kind, syscall), slots in WIRE_CONTRACT.items():
+        if kind in LIFECYCLE_KINDS:
+            continue
+        at = (int(kind), SYSCALL_NUMBER.get(syscall, 0))
+        for name, slot in slots.items():
+            if slot is DIRFD:
+                helpers["dirfd"][at] = INT_SLOTS.index(name)
+            elif slot is DIRFD2:
+                helpers["dirfd2"][at] = INT_SLOTS.index(name)
+            elif name == "str" and slot.column == "path":
+                helpers["path"][at] = True
+            elif name == "path2" and slot.column == "path2":
+                helpers["path2"][at] = True
+            elif name in INT_SLOTS and slot.column is not None:
+                table = sources.setdefault(
+                    slot.column, np.full((_KIND_SLOTS, _N_SYSCALLS), -1, dtype=np.int8)
+                )
+                table[at] = INT_SLOTS.index(name)
+    return sources, helpers
+
+
+_SOURCES, _HELPERS = _contract_tables()
+# Columns with decoding of their own below (the address family names the others' format).
+_SPECIAL_COLUMNS = ("family", "port")
+
+
+def _slot_of(kind: EventKind, target: str | Slot) -> str:
+    """The slot that holds ``target`` (a column, or a decoder-only Slot) in every record
+    of ``kind``: how the in-order path below reads lifecycle records."""
+    names = {
+        name
+        for (k, _), slots in WIRE_CONTRACT.items()
+        if k is kind
+        for name, slot in slots.items()
+        if slot is target or slot.column == target
+    }
+    if len(names) != 1:
+        raise ValueError(f"{kind.label}: {target!r} is in slots {sorted(names)}")
+    return names.pop()
+
+
+(_ARG_POSITION,) = (n for n, s in AUX_SLOTS[AuxRecord.EXEC_ARG].items() if s is ARG_POSITION)
+_FORK_FLAGS = _slot_of(K.PROCESS_FORK, "flags")
+_FORK_CHILD = _slot_of(K.PROCESS_FORK, "pid")
+_EXEC_FLAGS = _slot_of(K.PROCESS_EXEC, "flags")
+_EXEC_OLD_TID = _slot_of(K.PROCESS_EXEC, OLD_TID)
+_EXIT_STATUS = _slot_of(K.PROCESS_EXIT, "exit_code")
+_EXIT_SIGNAL = _slot_of(K.PROCESS_EXIT, "signal")
 
 
 def _kind_table(kinds: Iterable[int]) -> np.ndarray:
@@ -108,15 +136,15 @@ def _kind_index(kinds: np.ndarray) -> np.ndarray:
     return np.minimum(kinds, _KIND_SLOTS - 1)
 
 
-_IS_LIFECYCLE = _kind_table(LIFECYCLE.tolist())
-_IS_SPECIAL = _IS_LIFECYCLE | (np.arange(_KIND_SLOTS) >= 100)
-_IS_PATH = _kind_table(_PATH_KINDS)
-_IS_FLAGS_A0 = _kind_table(_FLAGS_A0)
-_IS_MODE_A1 = _kind_table(_MODE_A1)
-_IS_FD_RETVAL = _kind_table(_FD_RETVAL)
-_IS_FD_A3 = _kind_table(_FD_A3)
-_IS_TARGET_A1 = _kind_table(_TARGET_A1)
-_IS_NET = _kind_table(_NET)
+def _syscall_index(syscalls: np.ndarray) -> np.ndarray:
+    return np.minimum(syscalls.astype(np.int64), _N_SYSCALLS - 1)
+
+
+# Records walked in order through the process table: the lifecycle kinds, and chdir (it
+# changes the cwd that later rows resolve against). The others are decoded column-wise.
+_IS_IN_ORDER = _kind_table([*LIFECYCLE_KINDS, K.CHDIR])
+_IS_SPECIAL = _IS_IN_ORDER | (np.arange(_KIND_SLOTS) >= 100)
+_IS_NET = _kind_table([K.NET_CONNECT, K.NET_ACCEPT, K.NET_BIND])
 # A prefix this wide holds the NUL of almost every string; only rows without one there are
 # scanned in full (see cstrings).
 _CSTRING_PREFIX = 64
@@ -190,7 +218,7 @@ def _text_of(ev: dict[str, Any]) -> str | None:
 
 
 _RECORD_FIELDS = (
-    "kind", "tid", "pid", "comm", "syscall", "a0", "a1", "a3",
+    "kind", "tid", "pid", "comm", "syscall", "a0", "a1",
     "uid", "gid", "cgroup_id", "ts", "flags", "retval", "str",
 )  # fmt: skip
 
@@ -217,6 +245,17 @@ def _unix_path(raw: bytes, length: int) -> str:
     return body.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
 
 
+class _Entry(NamedTuple):
+    """Process state at one moment, shared by the bulk rows of that moment."""
+
+    process_id: int
+    ppid: int
+    parent_process_id: int | None
+    exe: str | None
+    cwd: str | None
+    container: tuple[str | None, ...]
+
+
 class _ProcessFields:
     """Process fields of the bulk rows: a short list of distinct entries (process state at
     one moment) and, per row, the index of its entry. Filled segment by segment, so each row
@@ -224,7 +263,7 @@ class _ProcessFields:
 
     def __init__(self, n: int) -> None:
         self.row_entry = np.zeros(n, dtype=np.int32)  # entry 0: nothing known, all null
-        self.entries: list[tuple[Any, ...]] = [(0, 0, None, None, None, NO_CONTAINER)]
+        self.entries: list[_Entry] = [_Entry(0, 0, None, None, None, NO_CONTAINER)]
 
     def add(
         self, rows: np.ndarray | int, info: ProcInfo, container: tuple[str | None, ...]
@@ -234,7 +273,9 @@ class _ProcessFields:
     def entry(self, info: ProcInfo, container: tuple[str | None, ...]) -> int:
         """A new entry for ``info`` as it is now; its index."""
         self.entries.append(
-            (info.process_id, info.ppid, info.parent_process_id, info.exe, info.cwd, container)
+            _Entry(
+                info.process_id, info.ppid, info.parent_process_id, info.exe, info.cwd, container
+            )
         )
         return len(self.entries) - 1
 
@@ -305,7 +346,7 @@ class BatchDecoder:
         pids = ev["pid"].astype(np.int64)
         special = np.flatnonzero(_IS_SPECIAL[kind_index])
         main = kinds < 100
-        bulk = main & ~_IS_LIFECYCLE[kind_index]
+        bulk = main & ~_IS_IN_ORDER[kind_index]
 
         procs = _ProcessFields(n)
         path2: dict[int, str | None] = {}  # row -> second path (None: unreadable)
@@ -320,8 +361,8 @@ class BatchDecoder:
                 if hit.size:
                     path2[int(hit[0])] = self._path2.pop(tid)
 
-        # Only lifecycle records change process state, so only they end a segment: the
-        # bulk rows of segment s take the state left by the first s lifecycle records.
+        # Only lifecycle and chdir records change process state, so only they end a
+        # segment: the bulk rows of segment s take the state left by the first s of them.
         # Exec arguments (tens per exec) take a short path: they are decoded all at once,
         # and the loop only files them, in order (a thread's args must reach its exec
         # before the args of its next exec arrive).
@@ -330,7 +371,7 @@ class BatchDecoder:
         exec_args = iter(
             zip(
                 ev["tid"][arg_rows].tolist(),
-                ev["a0"][arg_rows].tolist(),
+                ev[_ARG_POSITION][arg_rows].tolist(),
                 cstrings(_field_bytes(ev, "str", arg_rows)).to_pylist(),
                 strict=True,
             )
@@ -416,8 +457,8 @@ class BatchDecoder:
                 time_ns=time_ns,
                 boot_ns=int(e["ts"]),
                 parent_pid=pid,
-                child_pid=int(e["a1"]),
-                clone_flags=int(e["a0"]),
+                child_pid=int(e[_FORK_CHILD]),
+                clone_flags=int(e[_FORK_FLAGS]),
                 syscall=syscall,
                 uid=int(e["uid"]),
                 gid=int(e["gid"]),
@@ -425,7 +466,7 @@ class BatchDecoder:
                 comm=comm,
             )
         if kind == K.PROCESS_EXEC:
-            old_tid = int(e["a1"]) or tid
+            old_tid = int(e[_EXEC_OLD_TID]) or tid
             args = self._argv.pop(old_tid, {})
             argv = [args[k] for k in sorted(args)]
             env = self._env.pop(old_tid, [])
@@ -444,17 +485,17 @@ class BatchDecoder:
                 gid=int(e["gid"]),
                 cgroup_id=int(e["cgroup_id"]),
                 comm=comm,
-                at_flags=int(e["a0"]),
+                at_flags=int(e[_EXEC_FLAGS]),
             )
         if kind == K.PROCESS_EXIT:
             flags = int(e["flags"])
-            sig = int(e["a1"])
+            sig = int(e[_EXIT_SIGNAL])
             if sig:
                 code: int | None = -sig
             elif flags & F_EXIT_UNKNOWN:
                 code = None
             else:
-                code = int(e["a0"]) & 0xFF
+                code = int(e[_EXIT_STATUS]) & 0xFF
             self._argv.pop(tid, None)
             self._env.pop(tid, None)
             self._path2.pop(tid, None)
@@ -467,7 +508,8 @@ class BatchDecoder:
                 comm=comm,
             )
         if kind == K.CHDIR:
-            raw = _text_of(e) if int(e["a3"]) < 0 else None
+            has_path = _HELPERS["path"][K.CHDIR, min(int(e["syscall"]), _N_SYSCALLS - 1)]
+            raw = _text_of(e) if has_path else None  # fchdir: an fd, the cwd is unknown now
             chdir_paths[index] = self.table.chdir(pid, time_ns, raw, int(e["retval"]) == 0)
             return None
         raise KeyError(kind)
@@ -483,23 +525,46 @@ class BatchDecoder:
         path2: dict[int, str | None],
         chdir_paths: dict[int, str | None],
     ) -> pa.Table:
-        """The rows ``rows`` of the batch ``ev`` (in that order) as an event table."""
+        """The rows ``rows`` of the batch ``ev`` (in that order) as an event table.
+
+        Which slot fills which column comes from the wire contract (schema.WIRE_CONTRACT)."""
         n = len(rows)
         kinds = ev["kind"][rows]
         k = _kind_index(kinds)
-        a0, a1, a2, a3 = (ev[name][rows] for name in ("a0", "a1", "a2", "a3"))
-        retval = ev["retval"][rows]
         syscall_nums = ev["syscall"][rows].astype(np.int32)
+        at = k.astype(np.intp) * _N_SYSCALLS + _syscall_index(syscall_nums)  # flat [kind, sc]
+        ints = [ev[name][rows] for name in INT_SLOTS]  # a0..a3, retval
+        a2 = ints[2]
+        positions = np.arange(n)
+
+        # The (kind, syscall) pairs of this batch: a few, so a column is usually fed by one
+        # slot for every row (one column copy instead of a gather).
+        codes = np.flatnonzero(np.bincount(at, minlength=_KIND_SLOTS * _N_SYSCALLS))
+
+        def slots_used(table: np.ndarray) -> np.ndarray:
+            used = np.unique(table.ravel()[codes])
+            return used[used >= 0]
+
+        def slot_values(slot: np.ndarray, table: np.ndarray) -> np.ndarray:
+            used = slots_used(table)
+            if len(used) <= 1:  # none: every row is masked, any slot will do
+                return ints[int(used[0]) if len(used) else 0]
+            return np.choose(np.maximum(slot, 0), ints)
+
+        def lookup(table: np.ndarray) -> np.ndarray:
+            return table.ravel().take(at)
+
         entry = procs.row_entry[rows]
         entries = procs.entries
-        entry_cwd = [e[4] for e in entries]
+        entry_cwd = [e.cwd for e in entries]
 
         str_u8 = _field_bytes(ev, "str", rows)
         raw_paths = cstrings(str_u8)
-        path_kinds = _IS_PATH[k]
+        path_mask = lookup(_HELPERS["path"])
         # Relative paths: made absolute with the process cwd where the dir fd is AT_FDCWD.
         paths: pa.Array = raw_paths
-        needs = path_kinds & (a2 == AT_FDCWD)
+        dirfd = lookup(_HELPERS["dirfd"])
+        needs = path_mask & (dirfd >= 0) & (slot_values(dirfd, _HELPERS["dirfd"]) == AT_FDCWD)
         if needs.any():
             rel = ~np.asarray(pc.starts_with(raw_paths, "/").fill_null(True))
             fix = np.flatnonzero(needs & rel & (np.asarray(pc.utf8_length(raw_paths)) > 0))
@@ -510,7 +575,7 @@ class BatchDecoder:
                 paths = pc.replace_with_mask(raw_paths, pa.array(mask), resolved)
         memfd = kinds == K.MEMFD_CREATE
         net = _IS_NET[k]
-        fam = np.where(net, a0, 0)
+        fam = np.where(net, ints[0], 0)
         extra: dict[int, str | None] = {}
         if memfd.any():
             for i in np.flatnonzero(memfd).tolist():
@@ -527,29 +592,27 @@ class BatchDecoder:
             else:
                 extra[i] = None
                 addr[i] = _format_addr(family, ev["addr"][rows[i]])
-        path_mask = path_kinds | memfd | chdir_mask | net
         if extra:
-            at = np.fromiter(extra.keys(), dtype=np.int64, count=len(extra))
-            paths = _replace(paths, at, list(extra.values()))
+            at_rows = np.fromiter(extra.keys(), dtype=np.int64, count=len(extra))
+            paths = _replace(paths, at_rows, list(extra.values()))
         flags = ev["flags"][rows]
         unreadable = (flags & F_STR_UNREADABLE) != 0
         paths = pc.if_else(pa.array(path_mask & ~unreadable), paths, pa.nulls(n, pa.string()))
 
-        # path2: rename new names and hard-link targets are relative to their dir fd (a3).
+        # path2: relative to its dir fd where the record has one (rename, hard links).
         p2: pa.Array = pa.nulls(n, pa.string())
         if path2:
             position = np.full(len(ev), -1, dtype=np.int64)
-            position[rows] = np.arange(n)
+            position[rows] = positions
+            dirfd2 = lookup(_HELPERS["dirfd2"])
+            cwd_relative = (dirfd2 >= 0) & (slot_values(dirfd2, _HELPERS["dirfd2"]) == AT_FDCWD)
+            has_path2 = lookup(_HELPERS["path2"])
             p2_values: list[str | None] = [None] * n
             for row, value in path2.items():
                 i = int(position[row])
-                if i < 0:
-                    continue  # its event is not a bulk row
-                sc = SYSCALLS[int(syscall_nums[i])]
-                if (
-                    sc in ("rename", "renameat", "renameat2", "link", "linkat")
-                    and a3[i] == AT_FDCWD
-                ):
+                if i < 0 or not has_path2[i]:
+                    continue  # its event is not a bulk row, or takes no second path
+                if cwd_relative[i]:
                     value = resolve_path(value, entry_cwd[entry[i]])
                 p2_values[i] = value
             p2 = pa.array(p2_values, type=pa.string())
@@ -559,26 +622,9 @@ class BatchDecoder:
         for i in np.flatnonzero(net & (fam != 0)).tolist():
             family_col[i] = _FAMILIES.get(int(fam[i]), f"af_{int(fam[i])}")
 
-        def masked(values: np.ndarray, mask: np.ndarray, typ: pa.DataType) -> pa.Array:
-            return pa.array(values, type=typ, mask=~mask)
-
         def optional_strings(values: list[str | None]) -> pa.Array:
             return pa.array(values, type=pa.string()) if values else pa.nulls(n, pa.string())
 
-        fd_retval = _IS_FD_RETVAL[k]
-        fd_vals = np.where(fd_retval, retval, a3)
-        fd_mask = (fd_retval & (retval >= 0)) | (_IS_FD_A3[k] & (a3 >= 0))
-        cred = kinds == K.CRED_CHANGE
-        chown = kinds == K.FILE_CHOWN
-        names = [SYSCALLS[int(s)] for s in np.unique(syscall_nums).tolist()]
-        uid_sc = np.isin(syscall_nums, [SYSCALLS.index(s) for s in _UID_SYSCALLS if s in names])
-        gid_sc = np.isin(syscall_nums, [SYSCALLS.index(s) for s in _GID_SYSCALLS if s in names])
-        new_uid_mask = ((cred & uid_sc) | chown) & (a0 >= 0)
-        new_gid_mask = ((cred & gid_sc) | chown) & (a1 >= 0)
-        kill = kinds == K.KILL
-        flags_mask = _IS_FLAGS_A0[k] & ~cred
-        mode_mask = _IS_MODE_A1[k]
-        port_mask = net & np.isin(fam, [2, 10])
         event_labels = pc.take(_LABEL_ARRAY, pa.array(kinds.astype(np.int64)))
         comm = cstrings(_field_bytes(ev, "comm", rows))
 
@@ -589,11 +635,11 @@ class BatchDecoder:
                 return pa.nulls(n, pa.string())
             return pa.array(values, type=pa.string()).take(entry_arr)
 
-        parents = [e[2] for e in entries]
+        parents = [e.parent_process_id for e in entries]
         has_parent = np.array([p is not None for p in parents], dtype=bool)[entry]
         parent_ids = np.array([p or 0 for p in parents], dtype=np.uint64)[entry]
-        process_ids = np.array([e[0] for e in entries], dtype=np.uint64)[entry]
-        ppids = np.array([e[1] for e in entries], dtype=np.int64)[entry]
+        process_ids = np.array([e.process_id for e in entries], dtype=np.uint64)[entry]
+        ppids = np.array([e.ppid for e in entries], dtype=np.int64)[entry]
         node = pa.scalar(self.table.node, type=pa.string())
         boot_id = pa.scalar(self.table.boot_id, type=pa.string())
 
@@ -603,35 +649,43 @@ class BatchDecoder:
             "boot_id": pa.repeat(boot_id, n),
             "event": event_labels,
             "syscall": syscall_names,
-            "retval": pa.array(retval, type=pa.int64()),
+            "retval": pa.array(ints[4], type=pa.int64()),
             "pid": pa.array(ev["pid"][rows].astype(np.int32)),
             "tid": pa.array(ev["tid"][rows].astype(np.int32)),
             "ppid": pa.array(ppids.astype(np.int32)),
             "process_id": pa.array(process_ids, type=pa.uint64()),
-            "parent_process_id": masked(parent_ids, has_parent, pa.uint64()),
+            "parent_process_id": pa.array(parent_ids, type=pa.uint64(), mask=~has_parent),
             "uid": pa.array(ev["uid"][rows].astype(np.int32)),
             "gid": pa.array(ev["gid"][rows].astype(np.int32)),
             "comm": comm,
-            "exe": entry_strings([e[3] for e in entries]),
+            "exe": entry_strings([e.exe for e in entries]),
             "cwd": entry_strings(entry_cwd),
             "cgroup_id": pa.array(ev["cgroup_id"][rows], type=pa.uint64()),
             "path": paths,
             "path2": p2,
-            "flags": masked(a0, flags_mask, pa.int64()),
-            "mode": masked(a1.astype(np.int32), mode_mask, pa.int32()),
-            "fd": masked(fd_vals.astype(np.int32), fd_mask, pa.int32()),
             "family": optional_strings(family_col),
             "addr": optional_strings(addr),
-            "port": masked(a1.astype(np.int32), port_mask, pa.int32()),
-            "target_pid": masked(a1.astype(np.int32), _IS_TARGET_A1[k], pa.int32()),
-            "signal": masked(a0.astype(np.int32), kill, pa.int32()),
-            "new_uid": masked(a0.astype(np.int32), new_uid_mask, pa.int32()),
-            "new_gid": masked(a1.astype(np.int32), new_gid_mask, pa.int32()),
-            "length": masked(a0, kinds == K.FILE_TRUNCATE, pa.int64()),
             "truncated": pa.array((flags & F_STR_TRUNCATED) != 0),
         }
+        for name, source in _SOURCES.items():
+            if name in _SPECIAL_COLUMNS or not len(slots_used(source)):
+                continue  # no row of this batch fills it: null (below)
+            slot = lookup(source)
+            values = slot_values(slot, source)
+            present = slot >= 0
+            if name in NEGATIVE_IS_NULL:
+                present &= values >= 0
+            typ = EVENT_SCHEMA.field(name).type
+            dtype = np.int32 if typ == pa.int32() else np.int64
+            columns[name] = pa.array(values.astype(dtype), type=typ, mask=~present)
+        port_slot = lookup(_SOURCES["port"])
+        columns["port"] = pa.array(
+            slot_values(port_slot, _SOURCES["port"]).astype(np.int32),
+            type=pa.int32(),
+            mask=~((port_slot >= 0) & np.isin(fam, [2, 10])),
+        )
         for j, name in enumerate(CONTAINER_FIELDS):
-            columns[name] = entry_strings([e[5][j] for e in entries])
+            columns[name] = entry_strings([e.container[j] for e in entries])
         arrays = []
         for f in EVENT_SCHEMA:
             col = columns.get(f.name)

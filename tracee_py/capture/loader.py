@@ -109,6 +109,14 @@ def _bcc_kernel_source(path: Path | None) -> Iterator[None]:
         del os.environ["BCC_KERNEL_SOURCE"]
 
 
+def dump_program(settings: CaptureSettings) -> str:
+    """What ``record --dump-bpf`` shows: how the kernel was read, the ``-D`` flags and the
+    program text exactly as a recording with these settings hands them to bcc (bcc adds
+    include paths of its own; SELF_TGID is this process's)."""
+    plan = plan_program(settings)
+    return f"/* {plan.describe()} */\n/* cflags: {' '.join(plan.cflags)} */\n{plan.text}"
+
+
 def import_bcc() -> Any:
     try:
         import bcc  # type: ignore[import-not-found]

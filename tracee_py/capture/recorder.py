@@ -113,6 +113,21 @@ class RecordResult:
     error: str | None = None
 
 
+@dataclass
+class _Session:
+    """What one run builds before its threads start, built in one place (Recorder._open);
+    every other method reads it from here."""
+
+    boot_id: str
+    boot_wall_ns: int
+    table: ProcessTable
+    writer: EventWriter
+    stats: StatsWriter
+    program: LoadedProgram
+    reader: RingBufferReader
+    decoder: BatchDecoder
+
+
 class Recorder:
     def __init__(self, options: RecordOptions) -> None:
         self.options = options
@@ -130,7 +145,11 @@ class Recorder:
         self.status = RecordStatus()
         self._lost_read_at = float("-inf")  # when _update_status last read the lost counts
         self._child: PausedChild | None = None
-        self.program: LoadedProgram | None = None
+        self._session: _Session | None = None
+
+    @property
+    def program(self) -> LoadedProgram | None:
+        return self._session.program if self._session is not None else None
 
     # -- control ---------------------------------------------------------------------------
 
@@ -156,33 +175,14 @@ class Recorder:
         self._check_data_dir(opts.data)
         if opts.command is not None:
             PausedChild.resolve(opts.command)
-        boot = read_boot_id()
-        boot_wall_ns = time.time_ns() - time.clock_gettime_ns(time.CLOCK_BOOTTIME)
-        table = ProcessTable(
-            node=opts.node,
-            boot_id=boot,
-            boot_wall_ns=boot_wall_ns,
-            hasher=ExeHasher(opts.hash_max_bytes),
-            containers=opts.containers,
+        session = self._session = self._open(settings, plan)
+        program, reader, table, writer = (
+            session.program,
+            session.reader,
+            session.table,
+            session.writer,
         )
-        self._boot_id = boot
-        writer = EventWriter(opts.data, opts.node, self.run_id, opts.writer, self._on_close)
-        self._stats = StatsWriter(opts.data, opts.node, manifest=writer.manifest)
-        if opts.ready_file is not None:
-            opts.ready_file.unlink(missing_ok=True)  # a stale one from an earlier run
-        self._writer = writer
-        # Arrow's default pool (mimalloc) keeps what the decode thread allocates and the
-        # writer thread frees: measured at 100k events/s, the system allocator holds 30 MB
-        # less in steady state, half the peak after a burst, and decodes faster
-        # (benchmarks/README.md, "Capture").
-        pa.set_memory_pool(pa.system_memory_pool())
-        program = LoadedProgram(settings, plan)
-        _release_compiler_memory()
         self._write_capabilities(plan)
-        self.program = program
-        reader = RingBufferReader(program.ring_fd, program.ring_size)
-        decoder = BatchDecoder(table, boot_wall_ns)
-        self._decoder = decoder
         started = time.monotonic()
         exit_code: int | None = None
         switch_interval = sys.getswitchinterval()
@@ -207,7 +207,7 @@ class Recorder:
                 target=self._drain_loop, args=(reader,), name="drain", daemon=True
             )
             decode = threading.Thread(
-                target=self._decode_loop, args=(decoder,), name="decode", daemon=True
+                target=self._decode_loop, args=(session.decoder,), name="decode", daemon=True
             )
             write = threading.Thread(target=self._write_loop, name="writer", daemon=True)
             drain.start()
@@ -248,7 +248,7 @@ class Recorder:
                 self._error = self._error or exc
             self._write_interval_stats(time.time_ns(), lost, closed=None, final=True)
             writer.manifest.close()
-            if opts.containers is not None and hasattr(opts.containers, "close"):
+            if opts.containers is not None:
                 opts.containers.close()
             if opts.ready_file is not None:
                 opts.ready_file.unlink(missing_ok=True)
@@ -266,7 +266,42 @@ class Recorder:
             files=writer.closed_files,
             compile_seconds=program.info.seconds,
             exit_code=exit_code,
-            decode_errors=decoder.decode_errors,
+            decode_errors=session.decoder.decode_errors,
+        )
+
+    def _open(self, settings: CaptureSettings, plan: ProgramPlan) -> _Session:
+        """Everything a run needs, in order: process table, writers, the loaded programs
+        (compiled here), the ring-buffer reader and the decoder."""
+        opts = self.options
+        boot = read_boot_id()
+        boot_wall_ns = time.time_ns() - time.clock_gettime_ns(time.CLOCK_BOOTTIME)
+        table = ProcessTable(
+            node=opts.node,
+            boot_id=boot,
+            boot_wall_ns=boot_wall_ns,
+            hasher=ExeHasher(opts.hash_max_bytes),
+            containers=opts.containers,
+        )
+        writer = EventWriter(opts.data, opts.node, self.run_id, opts.writer, self._on_close)
+        stats = StatsWriter(opts.data, opts.node, manifest=writer.manifest)
+        if opts.ready_file is not None:
+            opts.ready_file.unlink(missing_ok=True)  # a stale one from an earlier run
+        # Arrow's default pool (mimalloc) keeps what the decode thread allocates and the
+        # writer thread frees: measured at 100k events/s, the system allocator holds 30 MB
+        # less in steady state, half the peak after a burst, and decodes faster
+        # (benchmarks/README.md, "Capture").
+        pa.set_memory_pool(pa.system_memory_pool())
+        program = LoadedProgram(settings, plan)
+        _release_compiler_memory()
+        return _Session(
+            boot_id=boot,
+            boot_wall_ns=boot_wall_ns,
+            table=table,
+            writer=writer,
+            stats=stats,
+            program=program,
+            reader=RingBufferReader(program.ring_fd, program.ring_size),
+            decoder=BatchDecoder(table, boot_wall_ns),
         )
 
     # -- threads ---------------------------------------------------------------------------
@@ -311,7 +346,8 @@ class Recorder:
 
     def _write_loop(self) -> None:
         _boost_priority(self.options.priority_boost)
-        writer = self._writer
+        assert self._session is not None
+        writer = self._session.writer
         last_tick = time.monotonic()
         while True:
             try:
@@ -361,7 +397,7 @@ class Recorder:
         )
         if report.files_removed:
             now = time.time_ns()
-            self._stats.write_rows(
+            self._session_now().stats.write_rows(
                 [
                     self._stat_row(now, now, "retention_removed_files", None, report.files_removed),
                     self._stat_row(now, now, "retention_removed_bytes", None, report.bytes_removed),
@@ -381,7 +417,7 @@ class Recorder:
             "interval_start": start,
             "interval_end": end,
             "node": self.options.node,
-            "boot_id": self._boot_id,
+            "boot_id": self._session_now().boot_id,
             "run_id": self.run_id,
             "metric": metric,
             "kind": kind,
@@ -411,7 +447,7 @@ class Recorder:
             if api is not None:
                 rows.append(self._stat_row(start, now, "kubernetes_api", None, int(api[0]), api[1]))
             if final:
-                errors = self._decoder.decode_errors if hasattr(self, "_decoder") else 0
+                errors = self._session_now().decoder.decode_errors
                 if errors:
                     rows.append(self._stat_row(start, now, "decode_errors", None, errors))
                 if isinstance(self._error, StoreError):
@@ -420,7 +456,7 @@ class Recorder:
                     )
         if rows:
             try:
-                self._stats.write_rows(rows)
+                self._session_now().stats.write_rows(rows)
             except StoreError as exc:
                 self._error = self._error or exc
 
@@ -432,14 +468,18 @@ class Recorder:
             for name, ok, detail in plan.kernel.capabilities(plan.hooks)
         ]
         try:
-            self._stats.write_rows(rows)
+            self._session_now().stats.write_rows(rows)
         except StoreError as exc:
             self._error = self._error or exc
 
+    def _session_now(self) -> _Session:
+        """The session of the run under way (the methods below run only inside one)."""
+        assert self._session is not None, "not running"
+        return self._session
+
     def _api_status(self) -> tuple[bool, str] | None:
         lookup = self.options.containers
-        status = getattr(lookup, "api_status", None)
-        return status() if status is not None else None
+        return lookup.api_status() if lookup is not None else None
 
     def _update_status(
         self,
@@ -460,7 +500,7 @@ class Recorder:
             # Once a second: reading the per-CPU counters is 128 map lookups.
             st.lost = sum(self.program.lost_counts().values())
             self._lost_read_at = elapsed
-        files = self._writer.closed_files
+        files = self._session_now().writer.closed_files
         st.files = len(files)
         st.bytes = sum(f.bytes for f in files)
         st.command_pid = self._child.pid if self._child else None

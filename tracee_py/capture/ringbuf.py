@@ -41,8 +41,6 @@ class RingBufferReader:
         # struct.pack_into stores byte by byte and the kernel could read a torn position.
         self._cons_pos = np.frombuffer(self._consumer, dtype=np.uint64, count=1)
         self._prod_pos = np.frombuffer(self._producer, dtype=np.uint64, count=1)
-        self.records_read = 0
-        self.discarded = 0
         # Edge-triggered: woken by the wake-ups the kernel side forces (settings.wake_every),
         # not by every record that is waiting.
         self._epoll = select.epoll()
@@ -81,9 +79,7 @@ class RingBufferReader:
         # From the copy: once the consumer position moves, the kernel may reuse the space.
         keep = (batch["rb_len"] & RINGBUF_DISCARD_BIT) == 0
         self._cons_pos[0] = cons + n * SLOT_SIZE
-        self.records_read += n
         if not keep.all():
-            self.discarded += int((~keep).sum())
             batch = batch[keep]
         return batch
 

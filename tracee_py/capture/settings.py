@@ -14,15 +14,18 @@ from tracee_py.capture.wire import SLOT_SIZE
 from tracee_py.errors import UsageError
 from tracee_py.schema import (
     ARGV_MAX,
+    ENV_PREFIX_MAX,
+    ENV_PREFIXES,
     ENV_SCAN_MAX,
+    LIFECYCLE_KINDS,
     STR_MAX,
     SYSCALL_NUMBER,
     AuxRecord,
     EventKind,
 )
 
-# Lifecycle kinds are always on: without them there is no process tree.
-LIFECYCLE = frozenset({EventKind.PROCESS_FORK, EventKind.PROCESS_EXEC, EventKind.PROCESS_EXIT})
+# Environment prefixes the kernel side can compare (ENV_PREFIX_n in bpf/process.bpf.c).
+ENV_PREFIX_SLOTS = 4
 MIN_RINGBUF_MB = 1
 MAX_RINGBUF_MB = 1024
 # 32 MiB holds about 89k records: a 1M-event burst on 2 cores loses nothing even at 16 MiB
@@ -75,7 +78,21 @@ class CaptureSettings:
         return 1 << (share.bit_length() - 1)
 
     def effective_kinds(self) -> frozenset[EventKind]:
-        return self.kinds | LIFECYCLE
+        return self.kinds | LIFECYCLE_KINDS
+
+
+def env_prefix_words(prefixes: tuple[str, ...] = ENV_PREFIXES) -> list[tuple[int, int]]:
+    """(little-endian word, mask) per prefix slot: what the kernel compares the first bytes
+    of each environment entry with. Unused slots are (0, 0)."""
+    if len(prefixes) > ENV_PREFIX_SLOTS:
+        raise ValueError(f"at most {ENV_PREFIX_SLOTS} environment prefixes")
+    words = []
+    for prefix in prefixes:
+        raw = prefix.encode()
+        if not 0 < len(raw) <= ENV_PREFIX_MAX or b"\0" in raw:
+            raise ValueError(f"environment prefix {prefix!r}: 1 to {ENV_PREFIX_MAX} bytes, no NUL")
+        words.append((int.from_bytes(raw, "little"), (1 << (8 * len(raw))) - 1))
+    return words + [(0, 0)] * (ENV_PREFIX_SLOTS - len(words))
 
 
 def parse_kinds(text: str | None) -> frozenset[EventKind]:
@@ -146,10 +163,15 @@ def build_cflags(settings: CaptureSettings, kernel: KernelFeatures, hooks: Hooks
         defines[f"SC_{name}"] = number
     for name in OPTIONAL_SYSCALLS:
         defines[f"HAVE_{name}"] = 1 if name in kernel.optional_syscalls else 0
+    unsigned = {"KIND_MASK", "FILTER_CGROUP"}
+    for i, (word, mask) in enumerate(env_prefix_words()):
+        defines[f"ENV_PREFIX_{i}"] = word
+        defines[f"ENV_MASK_{i}"] = mask
+        unsigned |= {f"ENV_PREFIX_{i}", f"ENV_MASK_{i}"}
     flags = []
     for name, value in defines.items():
         if not isinstance(value, int):
             raise TypeError(f"{name} must be an int")
-        suffix = "ULL" if name in ("KIND_MASK", "FILTER_CGROUP") else ""
+        suffix = "ULL" if name in unsigned else ""
         flags.append(f"-D{name}={int(value)}{suffix}")
     return flags

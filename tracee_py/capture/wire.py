@@ -1,11 +1,14 @@
 """The wire record (``struct event`` in bpf/common.h) as a NumPy dtype.
 
 The ring buffer holds fixed-size records, so a batch of them is one NumPy structured
-array: no per-event Python object on the hot path. tests/capture/test_drift.py compiles the
-BPF program and checks clang's layout of ``struct event`` against :data:`EVENT_DTYPE`.
+array: no per-event Python object on the hot path. tests/test_wire_contract.py checks the
+declaration of ``struct event``, the ``F_*`` bits and the lost-counter map in bpf/common.h
+against this module offline; test_wire_layout_matches_clang in
+tests/capture/test_record_node.py compiles the program and checks clang's layout against
+:data:`EVENT_DTYPE`.
 
-Meaning of the generic fields per kind (``a0``..``a3``) is documented in the BPF sources
-and decoded in :mod:`tracee_py.capture.decode`.
+What the generic fields (``a0``..``a3``, ``str``, ``addr``) hold per kind and syscall is
+``WIRE_TABLE`` in :mod:`tracee_py.schema`; :mod:`tracee_py.capture.decode` follows it.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from rich.text import Text
 from tracee_py.capture.kernel import Hooks
 from tracee_py.capture.settings import DEFAULT_RINGBUF_MB, CaptureSettings, parse_kinds
 from tracee_py.cli.console import err_console, out_console
+from tracee_py.enrich.containers import cgroup_filter_id
 from tracee_py.errors import UsageError
 from tracee_py.store.layout import validate_node_name
 from tracee_py.store.writer import WriterSettings
@@ -27,40 +28,6 @@ def default_data_dir() -> Path:
 
 def default_node() -> str:
     return os.environ.get("NODE_NAME") or socket.gethostname().split(".")[0]
-
-
-def _container_cgroup(prefix: str) -> int:
-    """The cgroup v2 id of a running container, by id or unique id prefix."""
-    from tracee_py.enrich.containers import ContainerResolver, parse_cgroup_path
-
-    resolver = ContainerResolver()
-    if resolver.v2_root is None:
-        raise UsageError("--container needs a cgroup v2 hierarchy")
-    matches: dict[str, int] = {}
-    for path in sorted(resolver.v2_root.rglob("*")):
-        if not path.is_dir():
-            continue
-        ref = parse_cgroup_path("/" + str(path.relative_to(resolver.v2_root)))
-        if ref is not None and ref.container_id.startswith(prefix):
-            matches.setdefault(ref.container_id, os.stat(path).st_ino)
-    if not matches:
-        raise UsageError(f"no running container matches --container {prefix!r}")
-    if len(matches) > 1:
-        raise UsageError(
-            f"--container {prefix!r} is ambiguous: " + ", ".join(sorted(m[:12] for m in matches))
-        )
-    return next(iter(matches.values()))
-
-
-def _cgroup_id(value: str | None) -> int | None:
-    if value is None:
-        return None
-    if value.isdigit():
-        return int(value)
-    path = Path(value)
-    if not path.is_dir():
-        raise UsageError(f"--cgroup {value!r} is neither a cgroup id nor a cgroup v2 directory")
-    return os.stat(path).st_ino  # a cgroup v2 id is the inode of its directory
 
 
 def record(
@@ -160,7 +127,7 @@ def record(
         kinds=parse_kinds(events),
         uid=uid,
         comm=comm,
-        cgroup_id=_container_cgroup(container) if container else _cgroup_id(cgroup),
+        cgroup_id=cgroup_filter_id(container=container, cgroup=cgroup),
         follow=bool(command),
         ringbuf_mb=ringbuf_mb,
         hooks=_hooks(hooks),
@@ -242,14 +209,9 @@ def _summary(result) -> None:  # type: ignore[no-untyped-def]
 
 
 def _dump_bpf(settings: CaptureSettings) -> None:
-    from tracee_py.capture.loader import plan_program
+    from tracee_py.capture.loader import dump_program
 
-    plan = plan_program(settings)
-    out_console.print(f"/* {plan.describe()} */", highlight=False, soft_wrap=True, markup=False)
-    out_console.print(
-        "/* cflags: " + " ".join(plan.cflags) + " */", highlight=False, soft_wrap=True, markup=False
-    )
-    out_console.out(plan.text, highlight=False)
+    out_console.out(dump_program(settings), highlight=False)
 
 
 def _hooks(value: str) -> Hooks:

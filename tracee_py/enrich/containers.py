@@ -35,6 +35,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracee_py.errors import UsageError
+
 RUNTIMES: tuple[str, ...] = ("containerd", "crio", "docker", "podman")
 
 _ID = r"([0-9a-f]{64})"
@@ -347,3 +349,41 @@ class ContainerResolver:
                     stack.append((entry.path, child))
         self._paths = paths
         self._scanned_id = max(self._scanned_id, *paths)
+
+
+def container_cgroup_id(prefix: str, resolver: ContainerResolver | None = None) -> int:
+    """The cgroup v2 id of a running container, by id or unique id prefix."""
+    resolver = resolver or ContainerResolver()
+    if resolver.v2_root is None:
+        raise UsageError("--container needs a cgroup v2 hierarchy")
+    matches: dict[str, int] = {}
+    for path in sorted(resolver.v2_root.rglob("*")):
+        if not path.is_dir():
+            continue
+        ref = parse_cgroup_path("/" + str(path.relative_to(resolver.v2_root)))
+        if ref is not None and ref.container_id.startswith(prefix):
+            matches.setdefault(ref.container_id, os.stat(path).st_ino)
+    if not matches:
+        raise UsageError(f"no running container matches --container {prefix!r}")
+    if len(matches) > 1:
+        raise UsageError(
+            f"--container {prefix!r} is ambiguous: " + ", ".join(sorted(m[:12] for m in matches))
+        )
+    return next(iter(matches.values()))
+
+
+def cgroup_filter_id(*, container: str | None = None, cgroup: str | None = None) -> int | None:
+    """The cgroup id ``record --container`` or ``--cgroup`` filters on (None: no filter).
+
+    ``cgroup`` is a cgroup v2 id or directory: a v2 id is the inode of its directory.
+    """
+    if container:
+        return container_cgroup_id(container)
+    if cgroup is None:
+        return None
+    if cgroup.isdigit():
+        return int(cgroup)
+    path = Path(cgroup)
+    if not path.is_dir():
+        raise UsageError(f"--cgroup {cgroup!r} is neither a cgroup id nor a cgroup v2 directory")
+    return os.stat(path).st_ino

@@ -17,21 +17,16 @@ from typing import Any, Protocol
 from tracee_py.enrich.hashing import ExeHasher
 from tracee_py.enrich.identity import NS_PER_TICK, process_id, start_ticks_from_ns
 from tracee_py.enrich.procfs import ProcSnapshot, list_processes, read_process
+from tracee_py.schema import CONTAINER_COLUMNS
 
-CONTAINER_FIELDS = (
-    "container_id",
-    "container_name",
-    "container_image",
-    "pod_name",
-    "pod_namespace",
-    "pod_uid",
-)
+CONTAINER_FIELDS = CONTAINER_COLUMNS  # what ContainerLookup.fields returns, in this order
 HOST_RECHECK_S = 1.0
 NO_CONTAINER: tuple[str | None, ...] = (None,) * len(CONTAINER_FIELDS)
 
 
 class ContainerLookup(Protocol):
-    """What the table needs from container/pod enrichment (tracee_py.enrich.containers)."""
+    """Container/pod enrichment (tracee_py.enrich.workload.WorkloadLookup): what the table
+    asks of it (fields, forget_pid, generation) and what the recorder does with it."""
 
     def fields(self, cgroup_id: int, pid: int) -> tuple[str | None, ...]: ...
 
@@ -39,6 +34,12 @@ class ContainerLookup(Protocol):
 
     @property
     def generation(self) -> int: ...
+
+    def api_status(self) -> tuple[bool, str] | None:
+        """Whether the Kubernetes API answers (and why not); None without Kubernetes."""
+        ...
+
+    def close(self) -> None: ...
 
 
 @dataclass

@@ -1,0 +1,325 @@
+"""The wire contract, offline (no root, no BPF): schema.WIRE_TABLE against the decoder and
+against the BPF sources.
+
+- A synthetic wire record of every kind and syscall goes through the real decoder, and
+  every column the table promises holds the value put in its slot; the slot-fed columns
+  it does not promise stay null.
+- Every slot the BPF declarations fill with a syscall argument is listed in the table (a
+  captured value no column receives is the loss this test exists for).
+- ``struct event``, the F_* bits and the lost-counter map of bpf/common.h agree with
+  tracee_py/capture/wire.py and schema.py. (tests/capture checks clang's layout too.)
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tracee_py.capture import wire
+from tracee_py.capture.decode import BatchDecoder
+from tracee_py.capture.loader import lost_by_label
+from tracee_py.capture.settings import env_prefix_words
+from tracee_py.capture.wire import EVENT_DTYPE, SLOT_DTYPE
+from tracee_py.enrich.proctable import ProcessTable
+from tracee_py.schema import (
+    ARG_POSITION,
+    AUX_SLOTS,
+    CONTAINER_COLUMNS,
+    DIRFD,
+    DIRFD2,
+    ENV_PREFIXES,
+    EVENT_COLUMNS,
+    INT_SLOTS,
+    NEGATIVE_IS_NULL,
+    STR_MAX,
+    SYSCALL_NUMBER,
+    WIRE_CONTRACT,
+    AuxRecord,
+    EventKind,
+    Slot,
+)
+
+BPF = Path(__file__).resolve().parents[1] / "bpf"
+PID = 1 << 30  # no such process: the table never finds it in /proc
+CHILD = PID + 1
+AT_FDCWD = -100
+# Columns filled from slots somewhere in the table; a row must leave the others null.
+SLOT_COLUMNS = {
+    s.column for slots in WIRE_CONTRACT.values() for s in slots.values() if s.column
+} - {"pid", "retval", "path"}
+
+
+def _record(kind: int, syscall: str, tid: int = PID, **fields: Any) -> np.ndarray:
+    slot = np.zeros(1, dtype=SLOT_DTYPE)
+    ev = slot["ev"]
+    ev["kind"], ev["pid"], ev["tid"] = kind, PID, tid
+    ev["syscall"] = SYSCALL_NUMBER.get(syscall, 0)
+    ev["ts"] = 1_000_000
+    ev["comm"] = b"wire-test"
+    for name, value in fields.items():
+        if name == "str":
+            raw = value.encode() + b"\0"
+            ev["str"] = np.frombuffer(raw.ljust(STR_MAX, b"\0"), dtype=f"V{STR_MAX}")
+        elif name == "addr":
+            ev["addr"][0, : len(value)] = list(value)
+        else:
+            ev[name] = value
+    return slot
+
+
+def _decode(*records: np.ndarray) -> dict[str, Any]:
+    table = ProcessTable(node="n", boot_id="b", boot_wall_ns=0)
+    out = BatchDecoder(table, 0).decode(np.concatenate(records))
+    rows = [r for r in out.to_pylist() if r["event"] != "process_snapshot"]
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def _case(kind: EventKind, syscall: str, slots: dict[str, Slot], variant: str) -> tuple:
+    """The records for one entry and the values its promised columns must hold."""
+    fields: dict[str, Any] = {}
+    expected: dict[str, Any] = {}
+    for i, name in enumerate(INT_SLOTS):
+        slot = slots.get(name)
+        if slot is None:
+            continue
+        value = 11 * (i + 1)  # distinct per slot, non-negative, no CLONE_THREAD bit
+        if slot is DIRFD or slot is DIRFD2:
+            value = AT_FDCWD
+        elif slot.column == "family":
+            value = 1 if variant == "unix" else 2
+            expected["family"] = "unix" if variant == "unix" else "inet"
+        elif slot.column == "signal" and kind is EventKind.PROCESS_EXIT:
+            value = 9 if variant == "signal" else 0
+            expected["signal"] = value or None
+            expected["exit_code"] = -9 if variant == "signal" else 11
+        elif slot.column == "exit_code":
+            expected.setdefault("exit_code", value)  # the signal slot (a1) may override it
+        elif slot.column == "pid":
+            value = CHILD
+        elif slot.column == "retval":
+            value = 0  # a successful exec
+        if slot.column == "port" and variant == "unix":
+            pass  # no port for unix sockets
+        elif slot.column == "port":
+            expected["port"] = value
+        elif name == "a2" and slot.column is None and "family" in expected:
+            value = 2 + len("/wire/sock") + 1  # sockaddr length bounds the unix path
+        elif slot.column is not None and slot.column not in expected:
+            expected[slot.column] = value
+        fields[name] = value
+    if kind is EventKind.PROCESS_EXEC:
+        fields["a1"] = PID  # the thread id before exec: this one
+    if "str" in slots:
+        if kind is EventKind.MEMFD_CREATE:
+            fields["str"], expected["path"] = "wire-memfd", "memfd:wire-memfd"
+        elif "family" in expected:
+            if variant == "unix":
+                fields["str"], expected["path"] = "/wire/sock", "/wire/sock"
+            else:
+                expected["path"] = None
+        else:
+            fields["str"] = expected["path"] = f"/wire/{kind.label}/{syscall}"
+    if "addr" in slots and variant != "unix":
+        fields["addr"], expected["addr"] = bytes([127, 0, 0, 1]), "127.0.0.1"
+    records = [_record(int(kind), syscall, **fields)]
+    if kind is EventKind.PROCESS_EXEC:  # its argv and environment arrive first (AUX_SLOTS)
+        argv = ["/wire/exec", "an arg"]
+        position = next(n for n, s in AUX_SLOTS[AuxRecord.EXEC_ARG].items() if s is ARG_POSITION)
+        aux = [
+            _record(int(AuxRecord.EXEC_ARG), syscall, str=a, **{position: i})
+            for i, a in reversed(list(enumerate(argv)))  # out of order: the position decides
+        ]
+        aux.append(_record(int(AuxRecord.EXEC_ENV), syscall, str="LD_PRELOAD=/wire.so"))
+        records = aux + records
+        expected.update(argv=argv, env=["LD_PRELOAD=/wire.so"])
+    if "path2" in slots:
+        target = f"/wire/{syscall}-target"
+        records.insert(0, _record(int(AuxRecord.PATH2), syscall, str=target))
+        expected["path2"] = target
+    return records, expected
+
+
+def _variants(kind: EventKind, slots: dict[str, Slot]) -> list[str]:
+    if any(s.column == "family" for s in slots.values()):
+        return ["inet", "unix"]
+    if kind is EventKind.PROCESS_EXIT:
+        return ["status", "signal"]
+    return ["plain"]
+
+
+CASES = [
+    pytest.param(kind, syscall, slots, variant, id=f"{kind.label}-{syscall or 'sched'}-{variant}")
+    for (kind, syscall), slots in WIRE_CONTRACT.items()
+    for variant in _variants(kind, slots)
+]
+
+
+@pytest.mark.parametrize(("kind", "syscall", "slots", "variant"), CASES)
+def test_every_promised_column_holds_its_slot(
+    kind: EventKind, syscall: str, slots: dict[str, Slot], variant: str
+) -> None:
+    records, expected = _case(kind, syscall, slots, variant)
+    row = _decode(*records)
+    assert row["event"] == kind.label
+    assert row["syscall"] == (syscall or None)
+    assert {c: row[c] for c in expected} == expected
+    unpromised = SLOT_COLUMNS - set(expected) - {"path2", "addr"}
+    assert {c: row[c] for c in unpromised if row[c] is not None} == {}
+
+
+@pytest.mark.parametrize(
+    ("kind", "syscall", "slot"),
+    [
+        (kind, syscall, name)
+        for (kind, syscall), slots in WIRE_CONTRACT.items()
+        for name, s in slots.items()
+        if s.column in NEGATIVE_IS_NULL and name in INT_SLOTS[:4]
+    ],
+)
+def test_negative_ids_and_fds_are_null(kind: EventKind, syscall: str, slot: str) -> None:
+    column = WIRE_CONTRACT[(kind, syscall)][slot].column
+    assert _decode(_record(int(kind), syscall, **{slot: -1}))[column] is None
+
+
+# -- the BPF declarations -----------------------------------------------------------------
+
+
+def _calls(text: str, name: str) -> list[list[str]]:
+    """The argument lists of every ``name(...)`` call in ``text``, split at top level."""
+    out = []
+    for m in re.finditer(rf"\b{name}\(", text):
+        depth, args, start = 1, [], m.end()
+        i = start
+        while depth:
+            c = text[i]
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                depth -= 1
+            elif c == "," and depth == 1:
+                args.append(text[start:i].strip())
+                start = i + 1
+            i += 1
+        args.append(text[start : i - 1].strip())
+        out.append(args)
+    return out
+
+
+def _declarations() -> dict[tuple[EventKind, str], list[str]]:
+    """(kind, syscall) -> the eight save_args values (a0..a3, p0, p1) of each syscall whose
+    number the call names."""
+    text = "".join(p.read_text() for p in sorted(BPF.glob("*.bpf.c")))
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
+    out = {}
+    for args in _calls(text, "save_args"):
+        kind, syscall = args[0], args[1]
+        if not (kind.startswith("K_") and syscall.startswith("SC_")):
+            continue  # a helper that forwards its own parameters (exec_enter)
+        key = (EventKind[kind[2:]], syscall[3:])
+        assert key not in out, f"{key} declared twice"
+        out[key] = args[2:]
+    return out
+
+
+def _is_argument(expr: str) -> bool:
+    """A value taken from the call (an argument or something read through one), not a
+    constant."""
+    return bool(re.search(r"\bARG_|SYS_ARG|\(", expr))
+
+
+def test_every_captured_argument_has_a_slot_in_the_table() -> None:
+    declared = _declarations()
+    dropped = []
+    for (kind, syscall), values in declared.items():
+        slots = WIRE_CONTRACT.get((kind, syscall))
+        assert slots is not None, f"{kind.label}/{syscall} is hooked but not in WIRE_TABLE"
+        names = ["a0", "a1", "a2", "a3", "str"]
+        for name, expr in zip(names, values[:5], strict=True):
+            if _is_argument(expr) and name not in slots and not (name == "str" and "addr" in slots):
+                dropped.append(f"{kind.label}/{syscall}.{name} = {expr}")
+    assert dropped == []
+
+
+def test_every_table_entry_is_declared_in_bpf() -> None:
+    declared = _declarations()
+    # exec's save_args is in a helper; exit is read at sched_process_exit, not a syscall.
+    skip = {EventKind.PROCESS_EXEC, EventKind.PROCESS_EXIT}
+    missing = [
+        f"{k.label}/{s}" for k, s in WIRE_CONTRACT if k not in skip and (k, s) not in declared
+    ]
+    assert missing == []
+
+
+def test_second_paths_come_from_two_path_syscalls() -> None:
+    text = "".join(p.read_text() for p in sorted(BPF.glob("*.bpf.c")))
+    two_path = {args[0] for args in _calls(text, "TWO_PATH_SYSCALL")}
+    in_table = {s for (_, s), slots in WIRE_CONTRACT.items() if "path2" in slots}
+    assert two_path == in_table
+
+
+# -- record layout, flag bits, lost counters -----------------------------------------------
+
+_C_TYPES = {"u64": "<u8", "s64": "<i8", "u32": "<u4", "u16": "<u2"}
+COMMON = (BPF / "common.h").read_text()
+
+
+def test_struct_event_matches_the_dtype() -> None:
+    body = re.search(r"struct event \{(.*?)\};", COMMON, re.DOTALL)
+    assert body is not None
+    fields: list[tuple[str, str]] = []
+    for line in re.sub(r"/\*.*?\*/", "", body.group(1), flags=re.DOTALL).split(";"):
+        if not line.strip():
+            continue
+        ctype, names = line.split(None, 1)
+        for name in (n.strip() for n in names.split(",")):
+            array = re.fullmatch(r"(\w+)\[(\w+)\]", name)
+            if array is None:
+                fields.append((name, _C_TYPES[ctype]))
+                continue
+            size = STR_MAX if array.group(2) == "STR_MAX" else int(array.group(2))
+            kind = {"char": "S" if array.group(1) == "comm" else "V", "u8": "u1"}[ctype]
+            fields.append((array.group(1), f"{kind}{size}"))
+    ours = []
+    for name in EVENT_DTYPE.names:
+        dt = EVENT_DTYPE.fields[name][0]
+        if dt.subdtype is not None:
+            ours.append((name, f"u1{dt.subdtype[1][0]}"))
+        elif dt.kind in "SV":
+            ours.append((name, f"{dt.kind}{dt.itemsize}"))
+        else:
+            ours.append((name, dt.str))
+    assert fields == ours
+
+
+def test_flag_bits_match() -> None:
+    c_bits = {m[0]: int(m[1]) for m in re.findall(r"#define (F_\w+) (\d+)", COMMON)}
+    py_bits = {n: getattr(wire, n) for n in dir(wire) if n.startswith("F_")}
+    assert c_bits == py_bits
+
+
+def test_lost_counters_cover_every_wire_kind() -> None:
+    m = re.search(r"BPF_PERCPU_ARRAY\(lost, u64, (\d+)\)", COMMON)
+    assert m is not None
+    assert max([*EventKind, *AuxRecord]) < int(m.group(1))
+    labels = lost_by_label({int(k): 1 for k in [*EventKind, *AuxRecord]})
+    assert not [label for label in labels if label.startswith("kind_")]
+
+
+def test_env_prefixes_reach_the_kernel_as_words() -> None:
+    words = env_prefix_words()
+    for prefix, (word, mask) in zip(ENV_PREFIXES, words, strict=False):
+        head = (prefix + "PRELOAD=x").encode()[:7].ljust(8, b"\0")
+        assert int.from_bytes(head, "little") & mask == word
+    assert words[len(ENV_PREFIXES) :] == [(0, 0)] * (len(words) - len(ENV_PREFIXES))
+    with pytest.raises(ValueError):
+        env_prefix_words(("TOO_LONG_",))
+
+
+def test_container_columns_are_the_schema_s_in_its_order() -> None:
+    start = EVENT_COLUMNS.index(CONTAINER_COLUMNS[0])
+    assert EVENT_COLUMNS[start : start + len(CONTAINER_COLUMNS)] == CONTAINER_COLUMNS
