@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -187,3 +188,20 @@ def test_sig_run_on_spark_over_a_shipped_copy_matches_duckdb(fleet: Path, tmp_pa
     on_spark = findings("spark", share)
     assert on_duckdb, "the synthetic fleet holds findings"
     assert on_spark == on_duckdb
+
+
+def test_a_query_past_its_time_limit_is_cancelled(spark: Any, fleet: Path) -> None:
+    from tracee_py.signatures.sandbox import QueryTimeout
+    from tracee_py.signatures.spark_sandbox import SparkSandbox
+
+    with SparkSandbox.load(spark, read_events(spark, str(fleet))) as sandbox:
+        rows = sandbox.event_count()
+        assert rows == 6000
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout, match=r"^query stopped after 2s$"):
+            sandbox.query(
+                "SELECT max(a.pid + b.pid + c.pid) AS m FROM events a, events b, events c",
+                timeout=2,
+            )
+        assert time.monotonic() - started < 60
+        assert sandbox.event_count() == rows  # the session still answers

@@ -466,7 +466,8 @@ def spark_query(
     )
     events.createOrReplaceTempView("events")
     stats.createOrReplaceTempView("stats")
-    create_processes_view(spark, events, PROCESS_SOURCE_COLUMNS)
+    if re.search(r"\bprocesses\b", spark_sql, re.IGNORECASE):  # built only when asked for
+        create_processes_view(spark, events, PROCESS_SOURCE_COLUMNS)
     try:
         return to_arrow(spark.sql(spark_sql)), warnings, problems
     except Exception as exc:
