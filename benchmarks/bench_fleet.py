@@ -11,14 +11,13 @@ defaults to (or was run with) on a 2-core machine shared with other jobs.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.bench_query import median_time
 from tracee_py.query.dataset import open_dataset
 from tracee_py.query.spark import spark_query, spark_session
 from tracee_py.signatures.engine import run_on_dataset
@@ -32,15 +31,6 @@ QUESTIONS = {
     "AND event = 'process_exec' AND exe LIKE '%/curl'",
     "processes per node": "SELECT node, count(*) FROM processes GROUP BY node",
 }
-
-
-def timed(run: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -74,13 +64,13 @@ def main() -> None:
         def on_spark(sql: str = sql) -> None:
             spark_query(str(root), sql, master=args.master)
 
-        rows.append((name, timed(on_duckdb, args.repeat), timed(on_spark, args.repeat)))
+        rows.append((name, median_time(on_duckdb, args.repeat), median_time(on_spark, args.repeat)))
     sigs = list(load_signatures([builtin_catalog()], check_samples=False).signatures)
     rows.append(
         (
             "whole catalog (sig run)",
-            timed(lambda: run_on_dataset(root, sigs), 1),
-            timed(lambda: run_on_spark_dataset(str(root), sigs, master=args.master), 1),
+            median_time(lambda: run_on_dataset(root, sigs), 1),
+            median_time(lambda: run_on_spark_dataset(str(root), sigs, master=args.master), 1),
         )
     )
     print(
