@@ -431,9 +431,10 @@ LEFT JOIN exec_lists l ON l.process_id = b.process_id
 """
 
 
-def create_processes_view(spark: Any, events: Any, columns: Sequence[str]) -> None:
+def create_processes_view(spark: Any, events: Any, columns: Sequence[str]) -> list[Any]:
     """The temporary view ``processes`` from the lifecycle rows of ``events`` (``columns``:
-    the event columns it is built from; missing ones are null)."""
+    the event columns it is built from; missing ones are null). Returns the checkpointed
+    frames, for :func:`release` when the view is no longer needed."""
     from pyspark.sql import functions as F
 
     present = set(events.columns)
@@ -442,7 +443,15 @@ def create_processes_view(spark: Any, events: Any, columns: Sequence[str]) -> No
     ).select(*[F.col(c) if c in present else F.lit(None).alias(c) for c in columns])
     life = life.withColumn("rid", F.monotonically_increasing_id()).localCheckpoint(eager=True)
     life.createOrReplaceTempView("_lifecycle")
-    spark.sql(PROCESSES_SPARK_SQL).localCheckpoint(eager=True).createOrReplaceTempView("processes")
+    processes = spark.sql(PROCESSES_SPARK_SQL).localCheckpoint(eager=True)
+    processes.createOrReplaceTempView("processes")
+    return [life, processes]
+
+
+def release(frames: Sequence[Any]) -> None:
+    """Free checkpointed frames: they stay in the executors' memory until then."""
+    for frame in frames:
+        frame.unpersist()
 
 
 def spark_query(
@@ -466,9 +475,12 @@ def spark_query(
     )
     events.createOrReplaceTempView("events")
     stats.createOrReplaceTempView("stats")
+    held: list[Any] = []
     if re.search(r"\bprocesses\b", spark_sql, re.IGNORECASE):  # built only when asked for
-        create_processes_view(spark, events, PROCESS_SOURCE_COLUMNS)
+        held = create_processes_view(spark, events, PROCESS_SOURCE_COLUMNS)
     try:
         return to_arrow(spark.sql(spark_sql)), warnings, problems
     except Exception as exc:
         raise QueryError(f"Spark: {_first(exc)}") from exc
+    finally:
+        release(held)

@@ -10,7 +10,8 @@ What holds on Spark, and what does not (docs/fleet.md says it for users):
   ``file_writes`` or one of its own CTEs; ``reflect``/``java_method`` and file readers
   are refused, and SQL over file paths is off (``spark.sql.runSQLOnFiles``).
 - The rows are the load plan's, as on DuckDB: the same kinds and columns.
-- Bounded time: a query past its time limit is cancelled (Spark job group).
+- Bounded time, best effort: past its time limit a query's job group is cancelled; seen
+  to work in a fresh session, not after many queries in one (docs/fleet.md).
 - Not the same: memory is Spark's (driver and executor memory), not a per-query cap; the
   session is not locked (no statement can change it, because only SELECT passes, but the
   process is not sandboxed the way DuckDB's ``enable_external_access = false`` is); a
@@ -35,6 +36,7 @@ from tracee_py.query.spark import (
     create_processes_view,
     normalize,
     read_recording,
+    release,
     spark_session,
     to_arrow,
     to_spark_sql,
@@ -73,9 +75,10 @@ SELECT {columns}, path AS target FROM events WHERE event = 'file_link' OR event 
 class SparkSandbox:
     """``events``, ``processes`` and ``file_writes`` as Spark temporary views."""
 
-    def __init__(self, spark: Any, events: Any) -> None:
+    def __init__(self, spark: Any, events: Any, held: list[Any] | None = None) -> None:
         self.spark = spark
         self._events = events
+        self._held = held or []
         self.timings: dict[str, float] = {}
 
     @classmethod
@@ -97,7 +100,7 @@ class SparkSandbox:
         events.createOrReplaceTempView("events")
         # Like the DuckDB sandbox, ``processes`` comes from every lifecycle row with all
         # the columns it needs, whatever the plan keeps in ``events``.
-        create_processes_view(spark, source, PROCESS_SOURCE_COLUMNS)
+        held = create_processes_view(spark, source, PROCESS_SOURCE_COLUMNS)
         if set(HELPER_COLUMNS["file_writes"]) <= set(names):
             carried = ", ".join(f"`{c}`" for c in names)
             spark.sql(FILE_WRITES_SPARK_SQL.format(columns=carried)).createOrReplaceTempView(
@@ -105,7 +108,7 @@ class SparkSandbox:
             )
         else:
             spark.catalog.dropTempView("file_writes")
-        return cls(spark, events)
+        return cls(spark, events, held)
 
     def query(self, sql: str, *, timeout: float | None = None) -> pa.Table:
         check_statement(sql)
@@ -186,6 +189,7 @@ class SparkSandbox:
     def close(self) -> None:
         for view in ("events", "processes", "file_writes", "_lifecycle"):
             self.spark.catalog.dropTempView(view)
+        release(self._held)
 
     def __enter__(self) -> SparkSandbox:
         return self
