@@ -14,11 +14,12 @@ fi
 # (tests/kernels) boots Debian 12's own kernels, 6.1 and 6.12, under QEMU emulation: their
 # images, their headers (bcc compiles against them inside the guests), QEMU and kmod.
 # chromium is the headless browser the report tests open reports in (Playwright drives it;
-# it downloads no browser of its own).
+# it downloads no browser of its own). Java 17 runs Spark (the optional `spark` extra) for
+# --engine spark and its tests.
 packages=(python3 python3-venv python3-bpfcc bpftool linux-headers-amd64 gcc make jq strace
           util-linux iproute2 openssl
           linux-image-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
-          qemu-system-x86 kmod chromium)
+          qemu-system-x86 kmod chromium openjdk-17-jre-headless)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -39,5 +40,5 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import bcc" 2>/dev/null; 
     /usr/bin/python3 -m venv --system-site-packages .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[dev]'
+.venv/bin/python -m pip install -q -e '.[dev,spark]'
 echo "setup done: $(.venv/bin/tracee-py --version)" >&2

@@ -13,7 +13,7 @@ try:  # typer >= 0.29 carries its own copy of click
     from typer._click.exceptions import ClickException as _ClickException
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click.exceptions import ClickException as _ClickException  # type: ignore[assignment]
-from tracee_py.cli import evidence, investigate, record, report, sig
+from tracee_py.cli import evidence, fleet, investigate, record, report, sig
 from tracee_py.cli.console import err_console, error_line
 from tracee_py.errors import TraceePyError
 from tracee_py.query.interrupt import is_interrupt
@@ -47,6 +47,7 @@ def _root(
 record.register(app)
 investigate.register(app)
 evidence.register(app)
+fleet.register(app)
 sig.register(app)
 report.register(app)
 

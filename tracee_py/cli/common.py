@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 
 import typer
 from rich.text import Text
@@ -42,6 +43,24 @@ STRICT_OPTION = typer.Option(
 )
 AT_OPTION = typer.Option(
     None, "--at", help="A moment: ISO-8601 (2026-03-14T22:05:00Z) or relative (-10m)."
+)
+
+
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+ENGINE_OPTION = typer.Option(
+    Engine.duckdb,
+    "--engine",
+    help="duckdb (this machine) or spark (pyspark: local mode, or --spark-master; for a "
+    "fleet's recordings in object storage).",
+)
+SPARK_MASTER_OPTION = typer.Option(
+    None,
+    "--spark-master",
+    help="Spark master URL (spark://host:7077, yarn, k8s://...). Default: local[2].",
 )
 
 _PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -18,17 +18,21 @@ from tracee_py import proctree
 from tracee_py.cli.common import (
     AT_OPTION,
     DATA_OPTION,
+    ENGINE_OPTION,
     FROM_OPTION,
     NODE_OPTION,
     NODES_OPTION,
     OUTPUT_OPTION,
+    SPARK_MASTER_OPTION,
     STRICT_OPTION,
     TO_OPTION,
+    Engine,
     open_data,
     parse_params,
     refuse_problems,
     status,
     time_or_none,
+    warn,
 )
 from tracee_py.cli.console import err_console
 from tracee_py.cli.output import (
@@ -92,6 +96,8 @@ def query(
     ),
     strict: bool = STRICT_OPTION,
     data: str = DATA_OPTION,
+    engine: Engine = ENGINE_OPTION,
+    spark_master: str | None = SPARK_MASTER_OPTION,
 ) -> None:
     """Run one read-only DuckDB statement over the recordings.
 
@@ -110,6 +116,12 @@ def query(
       tracee-py query -f suspicious.sql --from -2h --node web-1 -o csv > hits.csv
 
       tracee-py query -f suspicious.sql -o jsonl --save /cases/42/hits.jsonl
+
+      tracee-py query --engine spark --data s3://forensics/fleet --from 2026-11-01 \\
+          "SELECT node, count(*) FROM events GROUP BY node"
+
+    With --engine spark the statement is translated to Spark SQL (sqlglot) and runs on
+    Spark, locally or on --spark-master; see docs/fleet.md.
     """
     fmt = check_format(output)
     if (sql is None) == (file is None):
@@ -123,6 +135,23 @@ def query(
         if fmt == "table":
             raise UsageError("--save writes csv, json or jsonl: choose one with -o")
         save = check_outside(save, data)
+    if engine is Engine.spark:
+        _query_on_spark(
+            data,
+            sql,
+            params,
+            fmt=fmt,
+            max_rows=max_rows,
+            save=save,
+            nodes=node,
+            time_from=time_from,
+            time_to=time_to,
+            strict=strict,
+            master=spark_master,
+        )
+        return
+    if spark_master:
+        raise UsageError("--spark-master needs --engine spark")
     with open_data(data, nodes=node, time_from=time_from, time_to=time_to, strict=strict) as ds:
         ds.con.execute("SET enable_progress_bar = false")
         try:
@@ -138,6 +167,42 @@ def query(
             status(f"{rows} rows written to {save}")
         except (duckdb.Error, pa.ArrowException) as exc:
             raise QueryError(error_text(str(exc))) from exc
+
+
+def _query_on_spark(
+    data: str,
+    sql: str,
+    params: dict[str, str],
+    *,
+    fmt: str,
+    max_rows: int,
+    save: Path | None,
+    nodes: list[str] | None,
+    time_from: str | None,
+    time_to: str | None,
+    strict: bool,
+    master: str | None,
+) -> None:
+    from tracee_py.query.spark import spark_query
+
+    table, warnings, problems = spark_query(
+        data,
+        sql,
+        params=params,
+        master=master,
+        nodes=nodes or None,
+        time_from_ns=time_or_none(time_from),
+        time_to_ns=time_or_none(time_to),
+    )
+    warn(warnings)
+    if save is None:
+        render_arrow(table.to_batches(), fmt, columns=table.column_names, max_rows=max_rows)
+    else:
+        with _created(save) as out:
+            rows = render_arrow(table.to_batches(), fmt, columns=table.column_names, out=out)
+        status(f"{rows} rows written to {save}")
+    if strict:
+        refuse_problems(problems)
 
 
 MAX_SQL_BYTES = 1 << 20

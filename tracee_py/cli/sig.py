@@ -19,10 +19,13 @@ from rich.table import Table
 
 from tracee_py.cli.common import (
     DATA_OPTION,
+    ENGINE_OPTION,
     FROM_OPTION,
     NODES_OPTION,
+    SPARK_MASTER_OPTION,
     STRICT_OPTION,
     TO_OPTION,
+    Engine,
     refuse_problems,
     time_or_none,
 )
@@ -525,6 +528,8 @@ def run(
     ),
     strict: bool = STRICT_OPTION,
     sigma: list[Path] | None = SIGMA_OPTION,
+    engine: Engine = ENGINE_OPTION,
+    spark_master: str | None = SPARK_MASTER_OPTION,
 ) -> None:
     """Run signatures over a recording and print the findings.
 
@@ -543,6 +548,11 @@ def run(
         tracee-py sig run --data ./rec --id 'reverse-shell*' --from -1h -o jsonl
 
         tracee-py sig run --data ./rec --no-builtin --sigma ./sigma-rules -o sarif
+
+        tracee-py sig run --engine spark --data s3://forensics/fleet --from 2026-11-01
+
+    With --engine spark the same signatures run on Spark (local mode, or --spark-master),
+    translated from DuckDB SQL; see docs/fleet.md for what differs.
     """
 
     def body() -> None:
@@ -564,7 +574,16 @@ def run(
             raise UsageError("no signature selected")
         root = data
         with _progress() as progress:
-            result = run_on_dataset(
+            run_signatures = run_on_dataset
+            extra: dict[str, Any] = {}
+            if engine is Engine.spark:
+                from tracee_py.signatures.spark_sandbox import run_on_spark_dataset
+
+                run_signatures = run_on_spark_dataset  # type: ignore[assignment]
+                extra["master"] = spark_master
+            elif spark_master:
+                raise UsageError("--spark-master needs --engine spark")
+            result = run_signatures(
                 root,
                 sigs,
                 observer=_ProgressObserver(progress, len(sigs)),
@@ -573,6 +592,7 @@ def run(
                 time_from_ns=from_ns,
                 time_to_ns=to_ns,
                 nodes=node or None,
+                **extra,
             )
         for warning in result.warnings:
             err_console.print(warning_line(warning), highlight=False, soft_wrap=True)

@@ -59,6 +59,35 @@ PROCESS_COLUMNS: tuple[str, ...] = (
     "source",
 )
 
+# Columns ``processes`` is built from, read from the lifecycle rows only: the signature
+# sandbox's events table carries them only when a signature names them.
+PROCESS_SOURCE_COLUMNS: tuple[str, ...] = (
+    "event",
+    "time",
+    "process_id",
+    "node",
+    "boot_id",
+    "pid",
+    "ppid",
+    "parent_process_id",
+    "start_time",
+    "uid",
+    "comm",
+    "exe",
+    "argv",
+    "path",
+    "exe_sha256",
+    "retval",
+    "exit_code",
+    "signal",
+    "container_id",
+    "container_name",
+    "container_image",
+    "pod_name",
+    "pod_namespace",
+    "pod_uid",
+)
+
 _LIFECYCLE_COLUMNS = (
     "event, time, process_id, node, boot_id, pid, ppid, parent_process_id, start_time, uid, "
     "comm, exe, argv, path, exe_sha256, retval, exit_code, signal, container_id, "

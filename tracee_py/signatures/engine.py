@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -141,7 +141,7 @@ def run_on_dataset(
         dataset_problems = dataset.problems
     load_seconds = time.perf_counter() - started
     with sandbox:
-        result = _run_in(sandbox, signatures, obs, timeout, max_findings)
+        result = run_in(sandbox, signatures, obs, timeout, max_findings)
     result.load_seconds = load_seconds
     result.load_steps = dict(sandbox.timings)
     result.warnings[:0] = warnings
@@ -166,17 +166,29 @@ def run_on_table(
     plan = load_plan(signatures)
     obs.loading(plan.kinds)
     with Sandbox.load(events, plan=plan) as sandbox:
-        return _run_in(sandbox, signatures, obs, timeout, max_findings)
+        return run_in(sandbox, signatures, obs, timeout, max_findings)
 
 
-def _run_in(
-    sandbox: Sandbox,
+class SignatureHost(Protocol):
+    """Where signature SQL runs: :class:`Sandbox` (DuckDB) or the Spark sandbox."""
+
+    def query(self, sql: str, *, timeout: float | None = None) -> pa.Table: ...
+
+    def event_count(self) -> int: ...
+
+    def ancestry_rows(
+        self, process_ids: Sequence[int], max_depth: int, fields: Sequence[str]
+    ) -> list[dict[str, Any]]: ...
+
+
+def run_in(
+    sandbox: SignatureHost,
     signatures: Sequence[Signature],
     obs: RunObserver,
     timeout: float | None,
     max_findings: int,
 ) -> RunResult:
-    rows = sandbox.engine_query("SELECT count(*) AS n FROM events").column("n")[0].as_py()
+    rows = sandbox.event_count()
     obs.loaded(rows)
     runs: list[SignatureRun] = []
     raw: list[tuple[SignatureRun, list[dict[str, Any]]]] = []
@@ -285,28 +297,10 @@ class _ProcessInfo:
     ancestry: tuple[str, ...]
 
 
-_ANCESTRY_SQL = f"""
-WITH RECURSIVE chain(start_id, process_id, parent_process_id, depth) AS (
-    SELECT process_id, process_id, parent_process_id, 0
-    FROM processes
-    WHERE process_id IN (SELECT unnest(?::UBIGINT[]))
-    UNION ALL
-    SELECT c.start_id, p.process_id, p.parent_process_id, c.depth + 1
-    FROM chain c
-    JOIN processes p ON p.process_id = c.parent_process_id
-    WHERE c.depth < {MAX_ANCESTRY} AND p.process_id <> c.process_id
-)
-SELECT c.start_id, c.depth, coalesce(p.exe, p.comm, '?') AS image,
-       {", ".join("p." + f for f in PROCESS_FIELDS)}
-FROM chain c JOIN processes p USING (process_id)
-ORDER BY c.start_id, c.depth
-"""
-
-
-def _process_lookup(sandbox: Sandbox, process_ids: list[int]) -> dict[int, _ProcessInfo]:
+def _process_lookup(sandbox: SignatureHost, process_ids: list[int]) -> dict[int, _ProcessInfo]:
     if not process_ids:
         return {}
-    rows = sandbox.engine_query(_ANCESTRY_SQL, [process_ids]).to_pylist()
+    rows = sandbox.ancestry_rows(process_ids, MAX_ANCESTRY, PROCESS_FIELDS)
     own: dict[int, dict[str, Any]] = {}
     chains: dict[int, list[str]] = {}
     for row in rows:

@@ -29,7 +29,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,7 @@ import pyarrow as pa
 from tracee_py.errors import SignatureError
 from tracee_py.lazy import duckdb
 from tracee_py.query.interrupt import TimeLimit, in_worker
-from tracee_py.query.views import LIFECYCLE_KINDS, install_derived_views
+from tracee_py.query.views import LIFECYCLE_KINDS, PROCESS_SOURCE_COLUMNS, install_derived_views
 from tracee_py.schema import EVENT_COLUMNS, EVENT_KINDS, EVENT_SCHEMA
 from tracee_py.signatures.model import SqlFacts
 
@@ -341,34 +341,6 @@ BASE_COLUMNS: tuple[str, ...] = (
     "comm",
     "exe",
 )
-# Columns ``processes`` is built from (see tracee_py.query.views), read from the lifecycle
-# rows only: the events table carries them only when a signature names them.
-PROCESS_SOURCE_COLUMNS: tuple[str, ...] = (
-    "event",
-    "time",
-    "process_id",
-    "node",
-    "boot_id",
-    "pid",
-    "ppid",
-    "parent_process_id",
-    "start_time",
-    "uid",
-    "comm",
-    "exe",
-    "argv",
-    "path",
-    "exe_sha256",
-    "retval",
-    "exit_code",
-    "signal",
-    "container_id",
-    "container_name",
-    "container_image",
-    "pod_name",
-    "pod_namespace",
-    "pod_uid",
-)
 
 
 # ``event`` is an ENUM in the sandbox: comparing kinds becomes comparing small integers,
@@ -580,6 +552,17 @@ class Sandbox:
         """Queries written by the engine itself (ancestry), with bound parameters."""
         return self._con.sql(sql, params=list(params)).to_arrow_table()
 
+    def event_count(self) -> int:
+        return int(self.engine_query("SELECT count(*) AS n FROM events").column("n")[0].as_py())
+
+    def ancestry_rows(
+        self, process_ids: Sequence[int], max_depth: int, fields: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """For each process: itself (depth 0) and its ancestors up to ``max_depth``, with
+        ``image`` (exe, else comm) and the process fields findings carry."""
+        sql = ancestry_sql(max_depth, fields)
+        return self.engine_query(sql, [list(process_ids)]).to_pylist()
+
     def close(self) -> None:
         self._con.close()
 
@@ -588,6 +571,27 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def ancestry_sql(max_depth: int, fields: Sequence[str]) -> str:
+    """Each process of ``?`` (a list of process_ids) and its ancestors, one row per depth,
+    with ``fields`` of ``processes`` (names from our own code, not from signatures)."""
+    return f"""
+WITH RECURSIVE chain(start_id, process_id, parent_process_id, depth) AS (
+    SELECT process_id, process_id, parent_process_id, 0
+    FROM processes
+    WHERE process_id IN (SELECT unnest(?::UBIGINT[]))
+    UNION ALL
+    SELECT c.start_id, p.process_id, p.parent_process_id, c.depth + 1
+    FROM chain c
+    JOIN processes p ON p.process_id = c.parent_process_id
+    WHERE c.depth < {int(max_depth)} AND p.process_id <> c.process_id
+)
+SELECT c.start_id, c.depth, coalesce(p.exe, p.comm, '?') AS image,
+       {", ".join("p." + f for f in fields)}
+FROM chain c JOIN processes p USING (process_id)
+ORDER BY c.start_id, c.depth
+"""
 
 
 def _build_processes(con: duckdb.DuckDBPyConnection) -> None:

@@ -9,6 +9,10 @@ closes and writes the report into the stats dataset (``retention_removed_files``
 
 The size limit counts closed events files only; stats and manifest files are small and are
 the record of what happened, including what retention removed.
+
+When shipping is on (the data directory has a ship ledger, see :mod:`.ship`), only files a
+ledger lists as verified remotely with the manifest's sha256 may be removed: an unshipped
+file stays, whatever the limits say, until it is shipped.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from tracee_py.store.layout import (
     make_private_dirs,
     validate_node_name,
 )
-from tracee_py.store.manifest import REMOVED_FILE_NAME
+from tracee_py.store.manifest import REMOVED_FILE_NAME, read_manifest
+from tracee_py.store.ship import shipped_files, shipping_enabled
 
 _NS = 1_000_000_000
 
@@ -73,16 +78,27 @@ def enforce(
     now = time.time_ns() if now_ns is None else now_ns
     files = _closed_files(layout, node)  # oldest first
     total = sum(f.size for f in files)
+    newest = files[-1].rel if files else None
+    # With shipping on, unshipped files count towards the limit but are never removed.
+    allowed = (
+        {f.rel for f in _shipped_only(layout, files)}
+        if shipping_enabled(layout.root)
+        else {f.rel for f in files}
+    )
     doomed: list[tuple[_Candidate, str]] = []
     if max_age_seconds is not None:
         cutoff = now - int(max_age_seconds * _NS)
-        while files and files[0].closed_ns < cutoff:
-            f = files.pop(0)
-            doomed.append((f, "max_age"))
-            total -= f.size
+        for f in files:
+            if f.closed_ns < cutoff and f.rel in allowed:
+                doomed.append((f, "max_age"))
+                total -= f.size
     if max_bytes is not None:
-        while len(files) > 1 and total > max_bytes:
-            f = files.pop(0)
+        gone = {f.rel for f, _ in doomed}
+        for f in files:
+            if total <= max_bytes:
+                break
+            if f.rel in gone or f.rel not in allowed or f.rel == newest:
+                continue
             doomed.append((f, "max_size"))
             total -= f.size
     if not doomed:
@@ -103,6 +119,18 @@ def _closed_files(layout: DatasetLayout, node: str) -> list[_Candidate]:
     # File names start with the first event's time, so (day, name) orders by age; mtime
     # breaks nothing but ties.
     out.sort(key=lambda c: (c.path.parent.name, c.path.name, c.closed_ns))
+    return out
+
+
+def _shipped_only(layout: DatasetLayout, files: list[_Candidate]) -> list[_Candidate]:
+    """The files some ledger lists as verified remotely with the sha256 the manifest gives."""
+    shipped = shipped_files(layout.root)
+    entries, _ = read_manifest(layout)
+    out = []
+    for f in files:
+        s, e = shipped.get(f.rel), entries.get(f.rel)
+        if s is not None and e is not None and s.sha256 == e.sha256 and s.bytes == f.size:
+            out.append(f)
     return out
 
 
