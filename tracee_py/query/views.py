@@ -30,6 +30,7 @@ How a process row is made (see DESIGN.md, "Process identity and the tree"):
 from __future__ import annotations
 
 from tracee_py.lazy import duckdb
+from tracee_py.schema import CONTAINER_COLUMNS
 
 LIFECYCLE_KINDS = ("process_snapshot", "process_fork", "process_exec", "process_exit")
 
@@ -80,19 +81,10 @@ PROCESS_SOURCE_COLUMNS: tuple[str, ...] = (
     "retval",
     "exit_code",
     "signal",
-    "container_id",
-    "container_name",
-    "container_image",
-    "pod_name",
-    "pod_namespace",
-    "pod_uid",
+    *CONTAINER_COLUMNS,
 )
 
-_LIFECYCLE_COLUMNS = (
-    "event, time, process_id, node, boot_id, pid, ppid, parent_process_id, start_time, uid, "
-    "comm, exe, argv, path, exe_sha256, retval, exit_code, signal, container_id, "
-    "container_name, container_image, pod_name, pod_namespace, pod_uid"
-)
+_LIFECYCLE_COLUMNS = ", ".join(PROCESS_SOURCE_COLUMNS)
 _SUCCESSFUL_EXEC = "event = 'process_exec' AND coalesce(retval, 0) >= 0"
 _HAS_POD = "(pod_name IS NOT NULL OR pod_uid IS NOT NULL)"
 
