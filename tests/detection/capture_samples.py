@@ -9,7 +9,8 @@ renumbers the process ids to small ones (the real ones are 63-bit hashes), drops
 that only identify this machine or may hold secrets (``node``, ``boot_id``, ``env`` unless
 the signature reads it), runs the signature on the rows and marks the rows it fires on with
 ``"_finding": true``. The file starts with comment lines saying where the rows came from. It
-refuses to write a file on which the signature finds nothing.
+refuses to write a file on which the signature finds nothing; with ``--negative`` the
+procedure is a benign look-alike, the file is ``negative.jsonl`` and a finding is refused.
 """
 
 from __future__ import annotations
@@ -83,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("signature")
     parser.add_argument("--out", type=Path, help="default: signatures/ID/positive.jsonl")
     parser.add_argument("--kinds", help="event kinds to keep besides the lifecycle ones")
+    parser.add_argument(
+        "--negative",
+        action="store_true",
+        help="a benign look-alike: write negative.jsonl, and refuse if the signature fires",
+    )
     args = parser.parse_args(argv)
 
     catalog = load_signatures([builtin_catalog()])
@@ -107,12 +113,19 @@ def main(argv: list[str] | None = None) -> int:
     renumber(rows)
     table = events_from_rows(rows)
     result = run_on_table(table, [sig]).runs[0]
-    if result.error or not result.findings:
-        print(f"{sig.id} found nothing in {len(rows)} rows ({result.error})", file=sys.stderr)
+    if result.error:
+        print(f"{sig.id} failed on the rows: {result.error}", file=sys.stderr)
+        return 1
+    if args.negative and result.findings:
+        print(f"{sig.id} fires on this look-alike: {result.findings[0].detail}", file=sys.stderr)
+        return 1
+    if not args.negative and not result.findings:
+        print(f"{sig.id} found nothing in {len(rows)} rows", file=sys.stderr)
         return 1
     times = timestamps_ns(table.column("time"))
     hits = {(f.process_id, f.time_ns) for f in result.findings}
-    out = args.out or builtin_catalog() / sig.id / "positive.jsonl"
+    name = "negative.jsonl" if args.negative else "positive.jsonl"
+    out = args.out or builtin_catalog() / sig.id / name
     rel = procedure.path.relative_to(Path(__file__).resolve().parents[2])
     lines = [
         f"# Recorded for real: {rel} run under `tracee-py record` on Linux "
