@@ -126,9 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     hits = {(f.process_id, f.time_ns) for f in result.findings}
     name = "negative.jsonl" if args.negative else "positive.jsonl"
     out = args.out or builtin_catalog() / sig.id / name
-    rel = procedure.path.relative_to(Path(__file__).resolve().parents[2])
+    repo = Path(__file__).resolve().parents[2]
+    rel = (
+        procedure.path.relative_to(repo) if procedure.path.is_relative_to(repo) else procedure.path
+    )
+    what = "benign look-alike" if args.negative else "procedure"
     lines = [
-        f"# Recorded for real: {rel} run under `tracee-py record` on Linux "
+        f"# Recorded for real: {rel} ({what}) run under `tracee-py record` on Linux "
         f"{platform.release()}, {datetime.now(UTC):%Y-%m-%d}",
         "# (tests/detection/capture_samples.py). The rows of the procedure's process tree",
         f"# ({', '.join(sorted(kinds))}); process ids renumbered; node, boot id, cgroup and",
