@@ -40,5 +40,6 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import bcc" 2>/dev/null; 
     /usr/bin/python3 -m venv --system-site-packages .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[dev,spark]'
+# -c: the versions CI last ran with (scripts/constraints.txt), so pip does not have to search.
+.venv/bin/python -m pip install -q -c scripts/constraints.txt -e '.[dev,spark]'
 echo "setup done: $(.venv/bin/tracee-py --version)" >&2
