@@ -353,7 +353,7 @@ def coverage(
             highlight=False,
         )
 
-    _guarded(body)
+    body()
 
 
 # -- sig check --------------------------------------------------------------------------------
