@@ -3,8 +3,9 @@
 must give no finding of medium severity or more. Low findings are allowed; the test prints
 them (``-s``) so they can be read.
 
-Each script must also have done what it says: the programs it is about appear in its own
-process tree, so a script that silently did nothing cannot pass.
+Each script must also have done what it says: the programs it is about were executed in its
+own process tree and the files it makes were touched there, so a script that silently did
+nothing cannot pass.
 
 Needs root and BPF (like the capture tests, never skipped).
 """
@@ -47,6 +48,20 @@ EXECUTED = {
     "test-suite": {"python3"},
 }
 
+# script -> files (names) its tree opened, wrote or renamed: the work product of each script
+TOUCHED = {
+    "apt-install": {"hello_2.10-3_amd64.deb"},
+    "cron-job": {"heartbeat-job", "heartbeat"},
+    "git-work": {"packed-refs"},
+    "make-build": {"hello.o"},
+    "pip-install-local": {"greet-1.0.dist-info"},
+    "python-build": {"calc-0.1-py3-none-any.whl", "calc-0.1.tar.gz"},
+    "service-start-stop": {"web.pid", "index.html"},
+    "shell-history": {".bash_history"},
+    "su-round-trip": {"passwd"},
+    "test-suite": {"test_shapes.py", "shapes.py"},
+}
+
 
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
@@ -74,6 +89,8 @@ def test_benign_script_ran_and_stayed_quiet(
     assert run.root is not None, "its `bash SCRIPT` exec is not in the recording"
     missing = EXECUTED[script] - executed_images(session, run.tree)
     assert not missing, f"did not run: {sorted(missing)}"
+    untouched = TOUCHED[script] - touched_files(session, run.tree)
+    assert not untouched, f"did not touch: {sorted(untouched)}"
     loud = [
         f"{f['signature_id']} ({f['severity']}, confidence {f['confidence']}): {f['detail']}"
         for f in found[script]
@@ -95,12 +112,28 @@ def known_false_positive(script: str, finding: dict[str, Any]) -> bool:
 
 
 def executed_images(session: Session, tree: set[int]) -> set[str]:
+    return _names(
+        session,
+        tree,
+        "SELECT DISTINCT process_id, regexp_extract(exe, '[^/]+$') FROM events "
+        "WHERE event = 'process_exec' AND retval = 0",
+    )
+
+
+def touched_files(session: Session, tree: set[int]) -> set[str]:
+    """Names of the files the tree opened (successfully), created or renamed onto."""
+    return _names(
+        session,
+        tree,
+        "SELECT DISTINCT process_id, regexp_extract(coalesce(path2, path), '[^/]+$') "
+        "FROM events WHERE event IN ('file_open', 'file_rename', 'file_mkdir') AND retval >= 0",
+    )
+
+
+def _names(session: Session, tree: set[int], sql: str) -> set[str]:
     ds = open_dataset(session.data)
     try:
-        rows = ds.con.execute(
-            "SELECT DISTINCT process_id, regexp_extract(exe, '[^/]+$') FROM events "
-            "WHERE event = 'process_exec' AND retval = 0"
-        ).fetchall()
+        rows = ds.con.execute(sql).fetchall()
     finally:
         ds.close()
-    return {image for process_id, image in rows if process_id in tree}
+    return {name for process_id, name in rows if process_id in tree}
