@@ -212,13 +212,14 @@ def test_cli_json_and_table() -> None:
     assert len(techniques) == len(load_attack().techniques)
     shadow = techniques["T1003.008"]
     assert shadow["status"] == COVERED
-    assert shadow["signatures"] == ["shadow-read"]
+    assert "shadow-read" in shadow["signatures"]
     assert "credentials-shadow-dump" in shadow["procedures"]
     assert shadow["tactics"] == ["TA0006"]
     if techniques["T1070.006"]["status"] == NEEDS_KIND:  # until the schema records it
         assert techniques["T1070.006"]["needs_kinds"] == ["file_utimes"]
     assert techniques["T1566.001"]["why_not_visible"]
-    assert doc["signatures_outside_matrix"] == {"T1528": ["k8s-sa-token-read"]}
+    # Steal Application Access Token: Containers and cloud platforms, not Linux
+    assert "k8s-sa-token-read" in doc["signatures_outside_matrix"]["T1528"]
     total = doc["total"]
     assert total["covered"] == sum(1 for t in techniques.values() if t["status"] == COVERED)
     assert total["recorder_visible"] == total["host_visible"] + total["needs_new_kind"]
