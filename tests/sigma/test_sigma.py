@@ -15,6 +15,7 @@ from tests.sigma.rules import (
     CASES,
     CORRELATION_EXPECTED,
     NOT_CONVERTED,
+    rule,
     uuid,
     write_rules,
 )
@@ -252,3 +253,23 @@ def test_base64_values_match_case_sensitively(rules_dir: Path) -> None:
     assert " LIKE '%Y3Vyb%' ESCAPE" in offset and "ILIKE" not in offset
     whole = signatures[uuid(9)].sql.split("WHERE")[-1]
     assert " LIKE '%Y3VybA==%' ESCAPE" in whole and "ILIKE" not in whole
+
+
+def test_confidence_comes_from_the_rule_status(tmp_path: Path, recording: Path) -> None:
+    detection = "sel:\n  Image|endswith: /curl\ncondition: sel"
+    statuses = {"stable": 31, "test": 32, "experimental": 33, "deprecated": 34, None: 35}
+    for status, n in statuses.items():
+        text = rule(n, f"curl {status}", "process_creation", detection)
+        text = text.replace("status: test\n", f"status: {status}\n" if status else "")
+        (tmp_path / f"r{n}.yml").write_text(text)
+    loaded = load_sigma([tmp_path])
+    by_id = {s.id: s.confidence.label for s in loaded.signatures}
+    assert by_id == {
+        uuid(31): "high",
+        uuid(32): "medium",
+        uuid(33): "low",
+        uuid(34): "low",
+        uuid(35): "low",
+    }
+    result = run_on_dataset(recording, [s for s in loaded.signatures if s.id == uuid(31)])
+    assert [f.to_dict()["confidence"] for f in result.findings] == ["high"]

@@ -30,7 +30,14 @@ from sigma.exceptions import (
 )
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule, SigmaRuleBase
 
-from tracee_py.signatures.model import MitreRef, Problem, Severity, Signature, SourceLocation
+from tracee_py.signatures.model import (
+    Confidence,
+    MitreRef,
+    Problem,
+    Severity,
+    Signature,
+    SourceLocation,
+)
 from tracee_py.signatures.sigma.backend import TraceeSqlBackend
 from tracee_py.signatures.sigma.correlation import Unsupported, correlation_sql
 from tracee_py.signatures.sigma.files import (
@@ -349,6 +356,17 @@ def _rule_sql(rule: SigmaRule, condition: str) -> str:
     )
 
 
+# Sigma has no confidence; its ``status`` says how far a rule has been tried against real
+# traffic, which is the nearest thing: stable rules are high, test rules medium, the rest
+# (experimental, unsupported, deprecated, none) low.
+SIGMA_CONFIDENCE = {"stable": Confidence.HIGH, "test": Confidence.MEDIUM}
+
+
+def sigma_confidence(rule: SigmaRuleBase) -> Confidence:
+    status = rule.status.name.lower() if rule.status else ""
+    return SIGMA_CONFIDENCE.get(status, Confidence.LOW)
+
+
 def _signature(
     rule: SigmaRuleBase, doc: RuleDocument, rule_id: str, sql: str, kinds: tuple[str, ...]
 ) -> Signature:
@@ -359,6 +377,7 @@ def _signature(
         name=title,
         description=rule.description or title,
         severity=LEVELS.get(rule.level.name.lower() if rule.level else "", Severity.INFO),
+        confidence=sigma_confidence(rule),
         tactic=tactic,
         technique=technique,
         sql=sql,
