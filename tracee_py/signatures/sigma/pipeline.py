@@ -21,7 +21,13 @@ from sigma.processing.transformations import (
 )
 from sigma.processing.transformations.base import DetectionItemTransformation
 from sigma.rule import SigmaDetection, SigmaDetectionItem
-from sigma.types import SigmaCasedString, SigmaExpansion, SigmaString, SigmaType
+from sigma.types import (
+    SigmaCasedString,
+    SigmaExpansion,
+    SigmaNumber,
+    SigmaString,
+    SigmaType,
+)
 
 # Columns every log source returns, for the finding (see the engine).
 FINDING_COLUMNS = ("time", "process_id", "pid", "comm", "exe")
@@ -51,7 +57,7 @@ PROCESS_CREATION = LogSource(
         "ParentImage": "parent_exe",
         "ParentCommandLine": "parent_command_line",
         "CurrentDirectory": "cwd",
-        "User": "uid",
+        "User": "uid",  # see UserIsUid
         "ProcessId": "pid",
         "ParentProcessId": "ppid",
     },
@@ -150,6 +156,39 @@ class UnrecordedFieldFailure(DetectionItemTransformation):
         return None
 
 
+class UserIsUid(DetectionItemTransformation):
+    """``User`` is matched against the uid the recorder saw, as decimal text.
+
+    A recording holds uids, not the node's user database, so a user name cannot be turned
+    into a uid after the fact, except ``root``, which is uid 0 on every Linux system: that
+    value becomes ``0``. Any other name, or a wildcard pattern, fails the rule with this
+    reason instead of converting into a test that could never match.
+    """
+
+    def apply_detection_item(
+        self, detection_item: SigmaDetectionItem
+    ) -> SigmaDetection | SigmaDetectionItem | None:
+        if detection_item.field != "uid":
+            return None
+        detection_item.value = [_uid_value(v) for v in detection_item.value]
+        return None
+
+
+def _uid_value(value: SigmaType) -> SigmaType:
+    if isinstance(value, SigmaNumber):
+        return value
+    if isinstance(value, SigmaString) and not value.contains_special():
+        text = str(value)
+        if text.lower() == "root":
+            return SigmaString("0")
+        if text.isdigit():
+            return value
+    raise SigmaTransformationError(
+        f"User value {str(value)!r}: the recording holds uids, not user names "
+        "(only a number, or root, can be matched)"
+    )
+
+
 class Base64IsCased(DetectionItemTransformation):
     """Values of ``base64``/``base64offset`` match case-sensitively: their encodings are
     base64 text, where case is part of the value (Sigma matching is otherwise
@@ -203,5 +242,12 @@ def tracee_pipeline() -> ProcessingPipeline:
                 identifier=f"tracee_unrecorded_{source.category}",
             )
         )
+    items.append(
+        ProcessingItem(
+            UserIsUid(),
+            rule_conditions=[LogsourceCondition(category=PROCESS_CREATION.category)],
+            identifier="tracee_user_is_uid",
+        )
+    )
     items.append(ProcessingItem(Base64IsCased(), identifier="tracee_base64_cased"))
     return ProcessingPipeline(name="tracee-py Linux log sources", priority=20, items=items)
