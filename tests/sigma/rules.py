@@ -37,6 +37,13 @@ def rule(
     return head + "detection:\n" + textwrap.indent(textwrap.dedent(detection).strip(), "  ") + "\n"
 
 
+def auditd_rule(n: int, title: str, detection: str) -> str:
+    """A rule over ``service: auditd`` (written with ``rule`` and its log source swapped)."""
+    return rule(n, title, "process_creation", detection).replace(
+        "category: process_creation", "service: auditd"
+    )
+
+
 # name -> (rule text, expected findings as (process_id, second))
 CASES: dict[str, tuple[str, list[tuple[int, int]]]] = {
     "endswith": (
@@ -422,6 +429,97 @@ CASES: dict[str, tuple[str, list[tuple[int, int]]]] = {
         ).replace("status: test\n", "status: test\ndate: 2023/30/05\nmodified: someday\n"),
         [(400, 6)],
     ),
+    "auditd_execve_args": (
+        auditd_rule(
+            27,
+            "argv by position",
+            """
+        sel:
+          type: execve
+          a0: curl
+          a1: '-o'
+          a3|startswith: 'http://'
+        condition: sel
+    """,
+        ),
+        [(200, 2)],
+    ),
+    "auditd_execve_any": (
+        auditd_rule(
+            28,
+            "every exec",
+            """
+        sel:
+          type: EXECVE
+          argc|gte: 1
+        condition: sel
+    """,
+        ),
+        [(200, 2), (300, 4), (400, 6), (700, 19)],
+    ),
+    "auditd_keywords": (
+        auditd_rule(
+            29,
+            "keywords in the exec record",
+            """
+        sel:
+          type: EXECVE
+        both:
+          '|all':
+            - 'PTY.SPAWN'
+            - import
+        either:
+          - base64 -d
+          - nothing-like-this
+        condition: sel and (both or either)
+    """,
+        ),
+        [(300, 4), (400, 6)],
+    ),
+    "auditd_path_delete": (
+        auditd_rule(
+            35,
+            "log deleted",
+            """
+        sel:
+          type: PATH
+          name: /var/log/auth.log
+          nametype: DELETE
+        condition: sel
+    """,
+        ),
+        [(300, 11)],
+    ),
+    "auditd_path_create": (
+        auditd_rule(
+            36,
+            "created under /tmp or /usr/local/bin",
+            """
+        sel:
+          type: PATH
+          nametype: CREATE
+          name|startswith: ['/tmp/', '/usr/local/bin/']
+        condition: sel
+    """,
+        ),
+        [(200, 9), (400, 12)],
+    ),
+    "auditd_syscall": (
+        auditd_rule(
+            37,
+            "connect by uid 1000",
+            """
+        sel:
+          type: SYSCALL
+          SYSCALL: connect
+          success: 'yes'
+          euid: 1000
+          exe|endswith: /curl
+        condition: sel
+    """,
+        ),
+        [(200, 13), (200, 14), (200, 15), (200, 16), (200, 20)],
+    ),
 }
 
 # name -> (text, reason fragment)
@@ -491,17 +589,56 @@ NOT_CONVERTED: dict[str, tuple[str, str]] = {
         ),
         "User value '10*'",
     ),
-    "auditd": (
-        rule(
+    "auditd_syscall_args": (
+        auditd_rule(
             54,
-            "auditd",
+            "socket family",
+            """
+        sel:
+          type: SYSCALL
+          SYSCALL: socket
+          a0: 26
+        condition: sel
+    """,
+        ),
+        "a0..aN of SYSCALL records (raw syscall arguments) are not recorded",
+    ),
+    "auditd_add_user": (
+        auditd_rule(
+            57,
+            "account added",
+            """
+        sel:
+          type: ADD_USER
+        condition: sel
+    """,
+        ),
+        "audit record type ADD_USER is not recorded",
+    ),
+    "auditd_key": (
+        auditd_rule(
+            58,
+            "audit key",
+            """
+        sel:
+          type: SYSCALL
+          key: network_connect_4
+        condition: sel
+    """,
+        ),
+        "field 'key' of log source service:auditd",
+    ),
+    "journald": (
+        rule(
+            59,
+            "journald",
             "process_creation",
             """
         sel:
-          type: EXECVE
+          MESSAGE: x
         condition: sel
     """,
-        ).replace("category: process_creation", "service: auditd"),
+        ).replace("category: process_creation", "service: journald"),
         "log source not recorded",
     ),
 }

@@ -26,7 +26,9 @@ CHECKOUT = (
      "DestinationHostname: a.example"),
     ("rules/linux/network_connection", "port.yml", 84, "network_connection",
      "DestinationPort: 4444"),
-    ("rules/linux/auditd", "execve.yml", 85, "process_creation", "type: EXECVE"),
+    ("rules/linux/auditd", "execve.yml", 85, "process_creation", "a0: curl"),
+    ("rules/linux/auditd", "key.yml", 87, "process_creation", "key: x"),
+    ("rules/linux/journald", "msg.yml", 88, "process_creation", "MESSAGE: x"),
     ("rules/windows", "cmd.yml", 86, "process_creation", "Image|endswith: cmd.exe"),
 )  # fmt: skip
 
@@ -40,8 +42,9 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("checkout")
     for folder, name, n, category, selection in CHECKOUT:
         text = one_selection(n, category, selection)
-        if "auditd" in folder:
-            text = text.replace("category: process_creation", "service: auditd")
+        for service in ("auditd", "journald"):
+            if service in folder:
+                text = text.replace("category: process_creation", f"service: {service}")
         if "windows" in folder:
             text = text.replace("product: linux", "product: windows")
         (root / folder).mkdir(parents=True, exist_ok=True)
@@ -55,20 +58,25 @@ def test_counts_per_log_source(checkout: Path) -> None:
     assert rows == [
         ("linux/process_creation", True, 3, 1, {"field OriginalFileName": 1, "not valid Sigma": 1}),
         ("linux/network_connection", True, 2, 1, {"field DestinationHostname": 1}),
-        ("linux/service:auditd", False, 1, 0, {"log source not recorded": 1}),
+        ("linux/service:auditd", True, 2, 1, {"field key": 1}),
+        ("linux/service:journald", False, 1, 0, {"log source not recorded": 1}),
         ("windows/process_creation", False, 1, 0, {"log source not recorded": 1}),
     ]
-    assert report.total() == (5, 2)
+    assert report.total() == (7, 3)
     assert report.total(counted=False) == (2, 0)
-    assert report.rate == 0.4
+    assert report.rate == 3 / 7
     assert report.problems == 1
-    assert "no auditd mapping exists yet" in report.tallies[2].why
+    assert report.tallies[3].why == "log source not recorded"
 
 
 def test_converted_rules_run_over_the_recording(checkout: Path, recording: Path) -> None:
     report = conformance([checkout], recording=recording)
-    ran = [(t.logsource, t.ran, t.findings, t.runtime_errors) for t in report.tallies[:2]]
-    assert ran == [("linux/process_creation", 1, 1, []), ("linux/network_connection", 1, 1, [])]
+    ran = [(t.logsource, t.ran, t.findings, t.runtime_errors) for t in report.tallies[:3]]
+    assert ran == [
+        ("linux/process_creation", 1, 1, []),
+        ("linux/network_connection", 1, 1, []),
+        ("linux/service:auditd", 1, 1, []),
+    ]
 
 
 def test_script_prints_the_table(checkout: Path, recording: Path) -> None:
@@ -82,8 +90,12 @@ def test_script_prints_the_table(checkout: Path, recording: Path) -> None:
         "| linux/process_creation | yes | 3 | 1 | field OriginalFileName (1), "
         "not valid Sigma (1) | 1 of 1 | 1 (1) |"
     )
-    assert out[6].startswith("| linux/service:auditd | no: audit records")
-    assert "Counted log sources: 2 of 5 rules converted (40.0%); not valid Sigma: 1." in out
+    assert out[6] == "| linux/service:auditd | yes | 2 | 1 | field key (1) | 1 of 1 | 1 (1) |"
+    assert out[7] == (
+        "| linux/service:journald | no: log source not recorded | 1 | 0 | "
+        "log source not recorded (1) | 0 of 0 | 0 (0) |"
+    )
+    assert "Counted log sources: 3 of 7 rules converted (42.9%); not valid Sigma: 1." in out
     missing = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "sigma-conformance.py"), str(checkout / "nope")],
         capture_output=True, text=True,

@@ -24,10 +24,6 @@ from tracee_py.signatures.sigma.pipeline import LOG_SOURCES
 COUNTED = {f"linux/{category}": "recorded" for category in LOG_SOURCES}
 # Log sources we know and do not count, with why.
 NOT_COUNTED = {
-    "linux/service:auditd": (
-        "audit records (type, a0..aN, key, nametype, syscall numbers) are another log's "
-        "shape; the recorder writes the same facts as events, but no auditd mapping exists yet"
-    ),
     "linux/service:syslog": "text log lines are not recorded",
     "linux/service:sshd": "sshd log lines are not recorded",
     "linux/service:sudo": "sudo log lines are not recorded",
@@ -91,6 +87,10 @@ def short_reason(reason: str | None) -> str:
         return "duplicate id"
     if text.startswith("User value"):
         return "User name (uids only)"
+    if text.startswith("a0..aN of SYSCALL"):
+        return "SYSCALL arguments a0..aN"
+    if text.startswith("audit record type"):
+        return " ".join(text.split()[:4])
     if text.startswith("keyword"):
         return "keyword detection"
     if text.startswith("log source not recorded"):

@@ -52,7 +52,7 @@ from tracee_py.signatures.sigma.files import (
     read_documents,
     sigma_files,
 )
-from tracee_py.signatures.sigma.pipeline import FINDING_COLUMNS, LOG_SOURCES, tracee_pipeline
+from tracee_py.signatures.sigma.pipeline import FINDING_COLUMNS, source_for, tracee_pipeline
 from tracee_py.signatures.sqlcheck import check_signature_sql
 
 CONVERTED = "converted"
@@ -310,7 +310,7 @@ def _convert_rule(rule: SigmaRule, doc: RuleDocument, state: _Conversion) -> Sig
     if id(rule) in state.hidden:
         why = f"used by correlation {state.hidden[id(rule)]!r}; not run on its own"
         return _report(rule, doc, CONVERTED, why)
-    kinds = LOG_SOURCES[rule.logsource.category or ""].kinds
+    kinds = source_for(rule.logsource).kinds
     sig = _signature(rule, doc, rule_id, _rule_sql(rule, condition), kinds)
     return _report(rule, doc, CONVERTED, None, sig)
 
@@ -332,7 +332,7 @@ def _convert_correlation(
         kind
         for ref in rule.rules or ()
         if isinstance(ref.rule, SigmaRule)
-        for kind in LOG_SOURCES[ref.rule.logsource.category or ""].kinds
+        for kind in source_for(ref.rule.logsource).kinds
     )
     sig = _signature(rule, doc, rule_id, sql, kinds)
     return _report(rule, doc, CONVERTED, None, sig)
@@ -399,13 +399,14 @@ def _columns_used(rule: SigmaRule) -> list[str]:
 
     for detection in rule.detection.detections.values():
         walk(detection)
-    source = LOG_SOURCES[rule.logsource.category or ""]
-    ordered = list(dict.fromkeys(source.fields.values()))
+    source = source_for(rule.logsource)
+    keyword = [source.keyword_column] if source.keyword_column else []
+    ordered = list(dict.fromkeys([*source.fields.values(), *keyword]))
     return [c for c in ordered if c in names and c not in FINDING_COLUMNS]
 
 
 def _rule_sql(rule: SigmaRule, condition: str) -> str:
-    source = LOG_SOURCES[rule.logsource.category or ""]
+    source = source_for(rule.logsource)
     columns = ", ".join([*FINDING_COLUMNS, *_columns_used(rule)])
     return (
         f"WITH sigma_rows AS (\n{source.sql}\n)\n"

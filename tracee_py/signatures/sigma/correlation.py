@@ -33,7 +33,7 @@ from sigma.correlations import (
 )
 from sigma.rule import SigmaRule
 
-from tracee_py.signatures.sigma.pipeline import FINDING_COLUMNS, LOG_SOURCES
+from tracee_py.signatures.sigma.pipeline import FINDING_COLUMNS, source_for
 
 Op = SigmaCorrelationConditionOperator
 _CORRELATION_OPS = {Op.GTE: ">=", Op.GT: ">", Op.EQ: "=", Op.NEQ: "<>", Op.LT: "<", Op.LTE: "<="}
@@ -178,7 +178,7 @@ def _test(rule: SigmaCorrelationRule, rules: int) -> _Test:
 
 def _column_name(rule: SigmaCorrelationRule, base_rule: SigmaRule, name: str) -> str:
     """The column a group-by name (a field, or an alias of one per rule) is read from."""
-    source = LOG_SOURCES[base_rule.logsource.category or ""]
+    source = source_for(base_rule.logsource)
     field = name
     alias = rule.aliases.aliases.get(name)
     if alias is not None:
@@ -201,7 +201,7 @@ def _base_select(
     test: _Test,
 ) -> str:
     """One referenced rule's rows: finding columns, group columns g0.., the value v."""
-    source = LOG_SOURCES[base_rule.logsource.category or ""]
+    source = source_for(base_rule.logsource)
     extra = [f"{_column_name(rule, base_rule, name)} AS g{n}" for n, name in enumerate(group_by)]
     if test.value_field is not None:
         column = _column_name(rule, base_rule, test.value_field)
