@@ -206,10 +206,13 @@ def test_example_rules_report() -> None:
     runner = CliRunner()
     table = runner.invoke(app, ["sig", "check", "--sigma", str(EXAMPLES)])
     assert table.exit_code == 0, table.output
-    assert "6 Sigma rules: 5 converted, 1 not converted" in table.stderr
+    assert "9 Sigma rules: 8 converted, 1 not converted" in table.stderr
     rows = runner.invoke(app, ["sig", "check", "--sigma", str(EXAMPLES), "-o", "json"])
     status = {Path(r["file"]).name + f":{r['line']}": r["status"] for r in json.loads(rows.stdout)}
     assert status == {
+        "auditd-download-then-chmod.yml:1": "converted",
+        "auditd-download-then-chmod.yml:18": "converted",
+        "auditd-download-then-chmod.yml:39": "converted",
         "download-to-tmp.yml:1": "converted",
         "log-deleted.yml:1": "converted",
         "office-name.yml:1": "not_converted",
