@@ -4,7 +4,9 @@ Each supported log source is one :class:`LogSource`: the ``SELECT`` over ``event
 ``processes``) that gives its rows our column names, and the Sigma field -> column table.
 :func:`tracee_pipeline` turns these tables into a pySigma processing pipeline: a rule whose
 log source we do not record fails as a whole; a field we do not record fails with its
-name. Nothing is mapped to a column that does not hold the same fact.
+name. Nothing is mapped to a column that does not hold the same fact. ``service: auditd``
+is a log source too: its EXECVE, SYSCALL and PATH records are rebuilt from the events, and
+its keyword searches read the record's text (:data:`AUDITD`).
 """
 
 from __future__ import annotations
