@@ -628,6 +628,18 @@ NOT_CONVERTED: dict[str, tuple[str, str]] = {
         ),
         "field 'key' of log source service:auditd",
     ),
+    "empty_selection": (
+        rule(
+            75,
+            "a selection left empty",
+            "process_creation",
+            """
+        sel:
+        condition: sel
+    """,
+        ),
+        "a search with no value (an empty selection)",
+    ),
     "journald": (
         rule(
             59,

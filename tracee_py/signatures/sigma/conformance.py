@@ -91,6 +91,8 @@ def short_reason(reason: str | None) -> str:
         return "SYSCALL arguments a0..aN"
     if text.startswith("audit record type"):
         return " ".join(text.split()[:4])
+    if text.startswith("a search with no value"):
+        return "empty selection"
     if text.startswith("keyword"):
         return "keyword detection"
     if text.startswith("log source not recorded"):

@@ -243,7 +243,9 @@ class UnrecordedFieldFailure(DetectionItemTransformation):
         if name is None:
             keyword_column = self.source.keyword_column
             values = detection_item.value
-            if keyword_column is None or any(isinstance(v, SigmaNull) for v in values):
+            if any(isinstance(v, SigmaNull) for v in values):
+                raise SigmaTransformationError("a search with no value (an empty selection)")
+            if keyword_column is None:
                 raise SigmaTransformationError(
                     "keyword (field-less) detections are not supported: name the field"
                 )
