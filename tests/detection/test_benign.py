@@ -24,16 +24,6 @@ pytestmark = pytest.mark.ebpf
 ALL = procedures(BENIGN)
 MEDIUM_OR_MORE = {"medium", "high", "critical"}
 
-# Medium-or-higher findings the corpus found that are false positives of a catalog signature,
-# with what the signature needs; each must still fire (so fixing the signature fails this
-# test until the entry goes). The goal is an empty table.
-KNOWN_FALSE_POSITIVES = {
-    # apt-get runs dpkg-preconfigure (debconf, a Perl program) as root, and Perl's getpwnam
-    # reads /etc/shadow for the password field: shadow-read should leave out what package
-    # managers run (is_package_manager on the process or its ancestors).
-    ("apt-install", "shadow-read"): "dpkg-preconfigure",
-}
-
 # script -> images (file names) that must have been executed in its tree
 EXECUTED = {
     "apt-install": {"apt-get", "dpkg", "hello"},
@@ -94,21 +84,11 @@ def test_benign_script_ran_and_stayed_quiet(
     loud = [
         f"{f['signature_id']} ({f['severity']}, confidence {f['confidence']}): {f['detail']}"
         for f in found[script]
-        if f["severity"] in MEDIUM_OR_MORE and not known_false_positive(script, f)
+        if f["severity"] in MEDIUM_OR_MORE
     ]
     assert loud == []
-    for (name, signature_id), image in KNOWN_FALSE_POSITIVES.items():
-        if name == script:
-            assert any(known_false_positive(script, f) for f in found[script]), (
-                f"{signature_id} no longer fires on {image}: remove it from KNOWN_FALSE_POSITIVES"
-            )
     for f in found[script]:  # the low ones, for the record
         print(f"{script}: {f['signature_id']} ({f['severity']}): {f['detail']}")
-
-
-def known_false_positive(script: str, finding: dict[str, Any]) -> bool:
-    image = KNOWN_FALSE_POSITIVES.get((script, finding["signature_id"]))
-    return image is not None and (finding["exe"] or "").endswith("/" + image)
 
 
 def executed_images(session: Session, tree: set[int]) -> set[str]:
