@@ -28,6 +28,8 @@ from tracee_py.store.writer import EventWriter
 NODE = "node-a"
 TRACEE = str(Path(sys.executable).with_name("tracee-py"))
 ID_STRIDE = 1_000_000
+# How many signatures the built-in catalog holds, counted from its folders (not the loader).
+CATALOG_SIZE = sum(1 for d in builtin_catalog().iterdir() if (d / "rule.yaml").is_file())
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from tracee_py.cli.app import app
 
-from .conftest import TRACEE, write_recording, write_signature
+from .conftest import CATALOG_SIZE, TRACEE, write_recording, write_signature
 from .test_report import validate_sarif
 
 runner = CliRunner()
@@ -29,14 +29,14 @@ def test_list_table_shows_every_signature() -> None:
     result = sig("list")
     assert result.exit_code == 0, result.output
     assert "shadow-read" in result.stdout and "Credential Access" in result.stdout
-    assert "42 signatures" in result.stderr
+    assert f"{CATALOG_SIZE} signatures" in result.stderr
 
 
 def test_list_json_and_filters() -> None:
     result = sig("list", "-o", "json")
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
-    assert len(rows) == 42
+    assert len(rows) == CATALOG_SIZE
     shadow = next(r for r in rows if r["id"] == "shadow-read")
     assert shadow["severity"] == "high" and shadow["ready"] is True
     assert shadow["mitre_technique"].startswith("T1003.008")
@@ -74,7 +74,7 @@ def test_list_says_which_signatures_wait_for_recorder_data(tmp_path: Path) -> No
 def test_check_catalog() -> None:
     result = sig("check")
     assert result.exit_code == 0, result.output
-    assert "42 signatures checked: no problems" in result.stderr
+    assert f"{CATALOG_SIZE} signatures checked: no problems" in result.stderr
 
 
 def test_check_reports_problems_and_fails(tmp_path: Path) -> None:
@@ -88,7 +88,7 @@ def test_check_reports_problems_and_fails(tmp_path: Path) -> None:
 def test_test_catalog_passes() -> None:
     result = sig("test")
     assert result.exit_code == 0, result.output
-    assert "42 passed, 0 failed" in result.stderr
+    assert f"{CATALOG_SIZE} passed, 0 failed" in result.stderr
 
 
 def test_test_shows_missing_and_extra_findings(tmp_path: Path) -> None:
@@ -129,7 +129,7 @@ def test_run_table(recording: Path) -> None:
     result = runner.invoke(app, ["sig", "run", "--data", str(recording)])
     assert result.exit_code == 0, result.output
     assert "reverse-shell-socket-dup" in result.stdout
-    assert "findings (" in result.stderr and "from 42 signatures" in result.stderr
+    assert "findings (" in result.stderr and f"from {CATALOG_SIZE} signatures" in result.stderr
 
 
 def test_run_jsonl_with_filters(recording: Path) -> None:
@@ -155,7 +155,7 @@ def test_run_sarif_and_junit(recording: Path) -> None:
     )
     junit = sig("run", "--data", str(recording), "-o", "junit")
     assert junit.exit_code == 0
-    assert len(ET.fromstring(junit.stdout).findall("testsuite/testcase")) == 42
+    assert len(ET.fromstring(junit.stdout).findall("testsuite/testcase")) == CATALOG_SIZE
 
 
 @pytest.mark.parametrize(
@@ -186,7 +186,7 @@ def test_fail_on_with_no_findings_is_zero(negatives_recording: Path) -> None:
     result = sig("run", "--data", str(negatives_recording), "--fail-on", "info", "-o", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == []
-    assert "0 findings from 42 signatures" in result.stderr
+    assert f"0 findings from {CATALOG_SIZE} signatures" in result.stderr
 
 
 def test_run_time_window(recording: Path) -> None:
