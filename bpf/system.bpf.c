@@ -103,7 +103,7 @@ SYS_EXIT(bpf) {
  * task's context. So does exec (the new image's name): the syscall the task is inside,
  * read from its saved registers, tells them apart, and only renames made by prctl or a
  * write are recorded (exec's rename is its process_exec row). */
-#if KIND_ON(K_PROCESS_RENAME) && HAVE_TASK_PT_REGS
+#if KIND_ON(K_COMM_CHANGE) && HAVE_TASK_PT_REGS
 static __always_inline u16 rename_syscall(void) {
     const char *regs = (const char *)bpf_task_pt_regs(bpf_get_current_task_btf());
     u64 nr = -1;
@@ -129,7 +129,7 @@ TRACEPOINT_PROBE(task, task_rename) {
     u16 syscall = rename_syscall();
     if (!syscall || skip_current())
         return 0;
-    struct event *e = begin_event(K_PROCESS_RENAME, syscall);
+    struct event *e = begin_event(K_COMM_CHANGE, syscall);
     if (!e)
         return 0;
     e->a1 = args->pid;

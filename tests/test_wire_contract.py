@@ -273,7 +273,7 @@ def test_every_table_entry_is_declared_in_bpf() -> None:
     declared = _declarations()
     # exec's save_args is in a helper; exit is read at sched_process_exit, not a syscall;
     # renames at task:task_rename (the next test).
-    skip = {EventKind.PROCESS_EXEC, EventKind.PROCESS_EXIT, EventKind.PROCESS_RENAME}
+    skip = {EventKind.PROCESS_EXEC, EventKind.PROCESS_EXIT, EventKind.COMM_CHANGE}
     missing = [
         f"{k.label}/{s}" for k, s in WIRE_CONTRACT if k not in skip and (k, s) not in declared
     ]
@@ -285,7 +285,7 @@ def test_renames_are_recorded_for_exactly_the_table_s_syscalls() -> None:
     body = re.search(r"u16 rename_syscall\(void\) \{(.*?)\n\}", text, re.DOTALL)
     assert body is not None
     named = set(re.findall(r"return SC_(\w+);", body.group(1)))
-    in_table = {s for (k, s) in WIRE_CONTRACT if k is EventKind.PROCESS_RENAME}
+    in_table = {s for (k, s) in WIRE_CONTRACT if k is EventKind.COMM_CHANGE}
     assert named == in_table
     assert in_table <= NAMED_ONLY_SYSCALLS
 

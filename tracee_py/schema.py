@@ -52,7 +52,7 @@ class EventKind(IntEnum):
     MPROTECT_EXEC = 31
     NET_SOCKET = 32
     FILE_UTIME = 33
-    PROCESS_RENAME = 34
+    COMM_CHANGE = 34
 
     @property
     def label(self) -> str:
@@ -159,7 +159,7 @@ SYSCALLS: tuple[str, ...] = (
     "futimesat",
     "utimes",
     "utime",
-    # Not hooked: named in the ``syscall`` column of process_rename, read from the task's
+    # Not hooked: named in the ``syscall`` column of comm_change, read from the task's
     # registers (NAMED_ONLY_SYSCALLS).
     "prctl",
     "write",
@@ -235,8 +235,8 @@ EVENT_SCHEMA: pa.Schema = pa.schema(
         pa.field("protocol", pa.int32()),  # net_socket: IPPROTO_*, or the ethertype (packet)
         pa.field("atime", pa.timestamp("ns", tz="UTC")),  # file_utime: access time set
         pa.field("mtime", pa.timestamp("ns", tz="UTC")),  # file_utime: modification time set
-        pa.field("name", pa.string()),  # process_rename: new name; bpf: program or map name
-        pa.field("old_name", pa.string()),  # process_rename: the name before
+        pa.field("name", pa.string()),  # comm_change: new name; bpf: program or map name
+        pa.field("old_name", pa.string()),  # comm_change: the name before
         pa.field("bpf_type", pa.string()),  # bpf: program type (PROG_LOAD), map type (MAP_CREATE)
     ],
     metadata={SCHEMA_METADATA_KEY: str(SCHEMA_VERSION).encode()},
@@ -622,7 +622,7 @@ WIRE_TABLE: tuple[tuple[EventKind, tuple[str, ...], dict[str, Slot]], ...] = (
         },
     ),
     (
-        EventKind.PROCESS_RENAME,
+        EventKind.COMM_CHANGE,
         ("prctl", "write", "writev", "pwrite64", "pwritev", "pwritev2"),
         {
             "a1": Slot("target_pid", "the thread renamed (its tid)"),

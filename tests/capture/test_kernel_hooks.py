@@ -98,7 +98,7 @@ def test_fast_hooks_and_tracepoints_record_the_same_rows(tmp_path: Path) -> None
         "'net_socket'",
         "'file_utime'",
         "'bpf'",
-        "'process_rename'",
+        "'comm_change'",
         "'cred_change'",
         "'ptrace'",
         "'process_exec'",

@@ -214,12 +214,12 @@ def test_bpf_program_and_map_loads(workload: Recording) -> None:
     ]
 
 
-def test_process_renames_and_no_row_for_exec_s_own(workload: Recording) -> None:
+def test_comm_changes_and_no_row_for_exec_s_own(workload: Recording) -> None:
     tid = workload.facts["tid"]
     # Every exec of the recording renames its task too: none of them is a row.
     assert workload.sql(
         "SELECT syscall, pid, target_pid, comm, old_name, name FROM events "
-        "WHERE event = 'process_rename' ORDER BY time"
+        "WHERE event = 'comm_change' ORDER BY time"
     ) == [
         ("prctl", workload.facts["pid"], tid, workload.facts["comm"], workload.facts["comm"],
          "tracee-renamed"),

@@ -103,7 +103,8 @@ def parse_kinds(text: str | None) -> frozenset[EventKind]:
     if not text:
         return frozenset(EventKind)
     families = {
-        "process": [k for k in EventKind if k.label.startswith("process_")] + [EventKind.CHDIR],
+        "process": [k for k in EventKind if k.label.startswith("process_")]
+        + [EventKind.CHDIR, EventKind.COMM_CHANGE],
         "file": [k for k in EventKind if k.label.startswith("file_")]
         + [EventKind.MEMFD_CREATE, EventKind.DUP],
         "net": [k for k in EventKind if k.label.startswith("net_")],
