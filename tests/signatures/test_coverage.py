@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from tests.detection.harness import BENIGN, PROCEDURES, read_procedure
 from tracee_py.cli.app import app
+from tracee_py.schema import EVENT_KINDS
 from tracee_py.signatures import builtin_catalog, load_signatures
 from tracee_py.signatures.attack import ATTACK_FILE, AttackDataError, load_attack
 from tracee_py.signatures.coverage import (
@@ -215,8 +216,12 @@ def test_cli_json_and_table() -> None:
     assert "shadow-read" in shadow["signatures"]
     assert "credentials-shadow-dump" in shadow["procedures"]
     assert shadow["tactics"] == ["TA0006"]
-    if techniques["T1070.006"]["status"] == NEEDS_KIND:  # until the schema records it
-        assert techniques["T1070.006"]["needs_kinds"] == ["file_utimes"]
+    # file_utime is recorded, so timestomping is visible (and a procedure covers it)
+    assert techniques["T1070.006"]["status"] == COVERED
+    assert "timestomp-backdate" in techniques["T1070.006"]["signatures"]
+    waiting = [t for t in techniques.values() if t["status"] == NEEDS_KIND]
+    assert waiting and all(t["needs_kinds"] for t in waiting)
+    assert not {k for t in waiting for k in t["needs_kinds"]} & set(EVENT_KINDS)
     assert techniques["T1566.001"]["why_not_visible"]
     # Steal Application Access Token: Containers and cloud platforms, not Linux
     assert "k8s-sa-token-read" in doc["signatures_outside_matrix"]["T1528"]
