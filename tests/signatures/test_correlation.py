@@ -63,7 +63,7 @@ T0 = 1_773_525_600_000_000_000  # 2026-03-14T22:00:00Z
 
 def proc(
     process_id: int, parent: int, exe: str, argv: list[str], at: float, pid: int | None = None
-) -> dict[str, Any]:
+) -> list[dict[str, Any]]:
     """A process that starts (fork) and execs ``exe`` at ``at`` seconds."""
     name = exe.rsplit("/", 1)[-1]
     base = {
@@ -84,7 +84,7 @@ def proc(
             "argv": argv,
             "retval": 0,
         },
-    ]  # type: ignore[return-value]
+    ]
 
 
 def script_rows(root_exe: str = "/usr/bin/bash", spread: float = 1.0) -> list[dict[str, Any]]:
@@ -160,7 +160,9 @@ def test_one_finding_on_the_script_with_its_building_blocks_as_evidence(tmp_path
     assert finding.detail == "bash ran 3 blocks within 1m: ran-id ran-ps ran-uname"
     assert finding.evidence["blocks"] == 3
     assert finding.evidence["window"] == "1m"
-    assert [(b["signature_id"], b["pid"], b["comm"]) for b in finding.evidence["building_blocks"]] == [
+    assert [
+        (b["signature_id"], b["pid"], b["comm"]) for b in finding.evidence["building_blocks"]
+    ] == [
         ("ran-uname", 101, "uname"),
         ("ran-id", 102, "id"),
         ("ran-ps", 104, "ps"),
@@ -182,8 +184,17 @@ def test_commands_through_sh_c_group_on_the_python_program(tmp_path: Path) -> No
     rows += proc(300, 1, "/usr/bin/python3", ["python3", "implant.py"], 0)
     # os.system: sh -c 'uname -a' execs uname in place (same process); sh -c 'id; ps' forks
     rows += proc(301, 300, "/usr/bin/sh", ["sh", "-c", "uname -a"], 1)
-    rows += [dict(r, time=r["time"] + 5000, exe="/usr/bin/uname", path="/usr/bin/uname",
-                  argv=["uname", "-a"], comm="uname") for r in rows[-1:]]
+    rows += [
+        dict(
+            r,
+            time=r["time"] + 5000,
+            exe="/usr/bin/uname",
+            path="/usr/bin/uname",
+            argv=["uname", "-a"],
+            comm="uname",
+        )
+        for r in rows[-1:]
+    ]
     rows += proc(302, 300, "/usr/bin/dash", ["sh", "-ec", "id; ps"], 2)
     rows += proc(303, 302, "/usr/bin/id", ["id"], 2.1)
     rows += proc(304, 302, "/usr/bin/ps", ["ps"], 2.2)
@@ -222,7 +233,9 @@ def test_sig_test_check_list_and_run_outputs(tmp_path: Path) -> None:
     assert tested.exit_code == 0, tested.output
     checked = cli.invoke(app, [*base, "check", str(pack)])
     assert checked.exit_code == 0, checked.output
-    listed = cli.invoke(app, [*base, "list", "--no-builtin", "--signatures", str(pack), "-o", "json"])
+    listed = cli.invoke(
+        app, [*base, "list", "--no-builtin", "--signatures", str(pack), "-o", "json"]
+    )
     assert "test-burst" in {row["id"] for row in json.loads(listed.stdout)}
     data = write_recording(tmp_path / "data", script_rows())
     common = ["run", "--data", str(data), "--no-builtin", "--signatures", str(pack)]
@@ -254,14 +267,39 @@ def test_sig_test_check_list_and_run_outputs(tmp_path: Path) -> None:
             "rule.yaml:11: building block 'test-burst' is itself: a correlation's building "
             "blocks must be ordinary signatures (no correlations of correlations, no cycles)",
         ),
-        ("  tag: test-block\n  window: 0s\n  distinct: 2", "rule.yaml:12:11: correlation.window '0s' must be between 1s and 24h"),
-        ("  tag: test-block\n  window: 30d\n  distinct: 2", "rule.yaml:12:11: correlation.window must look like 90s, 5m or 1h, not '30d'"),
-        ("  tag: test-block\n  window: 2h\n  distinct: 1", "rule.yaml:13:13: correlation.distinct must be at least 2"),
-        ("  tag: test-block\n  window: 2h\n  distinct: 9", "rule.yaml:11: correlation.distinct is 9 but it has only 5 building block(s)"),
-        ("  tag: nothing\n  window: 2h\n  distinct: 2", "rule.yaml:11: no ordinary signature has the tag 'nothing'"),
-        ("  tag: test-block\n  window: 2h\n  distinct: 2\n  group: parent", "rule.yaml:14:10: correlation.group must be one of tree, not 'parent'"),
-        ("  tag: test-block\n  window: 2h\n  distinct: 2\n  windw: 3", "rule.yaml:14:3: unknown key 'windw' in correlation (use signatures, tag, group, window, distinct, unless_ancestor)"),
-        ("  window: 2h\n  distinct: 2", "rule.yaml:11:3: correlation needs its building blocks: signatures (ids) or a tag"),
+        (
+            "  tag: test-block\n  window: 0s\n  distinct: 2",
+            "rule.yaml:12:11: correlation.window '0s' must be between 1s and 24h",
+        ),
+        (
+            "  tag: test-block\n  window: 30d\n  distinct: 2",
+            "rule.yaml:12:11: correlation.window must look like 90s, 5m or 1h, not '30d'",
+        ),
+        (
+            "  tag: test-block\n  window: 2h\n  distinct: 1",
+            "rule.yaml:13:13: correlation.distinct must be at least 2",
+        ),
+        (
+            "  tag: test-block\n  window: 2h\n  distinct: 9",
+            "rule.yaml:11: correlation.distinct is 9 but it has only 5 building block(s)",
+        ),
+        (
+            "  tag: nothing\n  window: 2h\n  distinct: 2",
+            "rule.yaml:11: no ordinary signature has the tag 'nothing'",
+        ),
+        (
+            "  tag: test-block\n  window: 2h\n  distinct: 2\n  group: parent",
+            "rule.yaml:14:10: correlation.group must be one of tree, not 'parent'",
+        ),
+        (
+            "  tag: test-block\n  window: 2h\n  distinct: 2\n  windw: 3",
+            "rule.yaml:14:3: unknown key 'windw' in correlation "
+            "(use signatures, tag, group, window, distinct, unless_ancestor)",
+        ),
+        (
+            "  window: 2h\n  distinct: 2",
+            "rule.yaml:11:3: correlation needs its building blocks: signatures (ids) or a tag",
+        ),
     ],
 )
 def test_bad_correlations_are_reported_with_file_and_line(
@@ -283,8 +321,11 @@ def test_a_correlation_of_correlations_is_refused(tmp_path: Path) -> None:
             id="outer-burst", body="  signatures: [test-burst, ran-id]\n  window: 1m\n  distinct: 2"
         ),
     )
-    with pytest.raises(SignatureSetError, match=r"outer-burst/rule.yaml:11: building block "
-                       r"'test-burst' is correlation 'test-burst'"):
+    with pytest.raises(
+        SignatureSetError,
+        match=r"outer-burst/rule.yaml:11: building block "
+        r"'test-burst' is correlation 'test-burst'",
+    ):
         load_signatures([pack])
 
 
@@ -295,8 +336,16 @@ def test_sql_and_correlation_together_is_an_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "ns"), [("90s", 90_000_000_000), ("5m", 300_000_000_000), ("1h", 3_600_000_000_000),
-                     ("500ms", 500_000_000), ("5 m", None), ("-1s", None), ("1d", None)]
+    ("text", "ns"),
+    [
+        ("90s", 90_000_000_000),
+        ("5m", 300_000_000_000),
+        ("1h", 3_600_000_000_000),
+        ("500ms", 500_000_000),
+        ("5 m", None),
+        ("-1s", None),
+        ("1d", None),
+    ],
 )
 def test_parse_window(text: str, ns: int | None) -> None:
     assert parse_window(text) == ns

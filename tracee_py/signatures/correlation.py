@@ -177,9 +177,7 @@ def resolve_correlations(signatures: Sequence[Signature]) -> tuple[list[Signatur
             else:
                 blocks[block_id] = block
         if corr.tag is not None:
-            tagged = [
-                s for s in signatures if corr.tag in s.tags and s.correlation is None
-            ]
+            tagged = [s for s in signatures if corr.tag in s.tags and s.correlation is None]
             if not tagged:
                 found.append(
                     Problem(

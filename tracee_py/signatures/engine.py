@@ -194,7 +194,6 @@ def run_in(
 
     rows = sandbox.event_count()
     obs.loaded(rows)
-    shown = {s.id for s in signatures}
     # Correlations run after everything else: their building blocks run even when they
     # are not selected themselves (their findings are then not shown).
     ordinary = [s for s in with_building_blocks(signatures) if s.correlation is None]
@@ -231,7 +230,8 @@ def run_in(
         run = _correlation_run(sandbox, sig, runs, max_findings)
         runs.append(run)
         obs.finished(run)
-    runs = [run for run in runs if run.signature.id in shown]
+    order = {s.id: i for i, s in enumerate(signatures)}  # as selected, correlations included
+    runs = sorted((r for r in runs if r.signature.id in order), key=lambda r: order[r.signature.id])
     result = RunResult(runs, rows_loaded=rows)
     for run in runs:
         if run.error:

@@ -442,12 +442,12 @@ def _correlation(data: dict[str, Any], doc: _Located) -> Correlation | None:
     if not isinstance(value, dict):
         return None
     if "sql" in data:
-        doc.key_problem(("sql",), "a correlation rule has no sql: its findings come from its building blocks")
+        doc.key_problem(
+            ("sql",), "a correlation rule has no sql: its findings come from its building blocks"
+        )
     from tracee_py.signatures.correlation import parse_correlation
 
-    return parse_correlation(
-        value, doc.problem, doc.key_problem, lambda path: doc.at(path).line
-    )
+    return parse_correlation(value, doc.problem, doc.key_problem, lambda path: doc.at(path).line)
 
 
 def _mitre_ref(
