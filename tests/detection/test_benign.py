@@ -27,6 +27,10 @@ MEDIUM_OR_MORE = {"medium", "high", "critical"}
 # script -> images (file names) that must have been executed in its tree
 EXECUTED = {
     "apt-install": {"apt-get", "dpkg", "hello"},
+    "configure-and-make": {"configure", "make", "cc1", "hello", "uname", "id"},
+    "discovery-look-alikes": {"find", "getent", "python3", "date"},
+    "interactive-shell": {"bash", "git", "whoami"},
+    "package-maintainer-scripts": {"dpkg-deb", "dpkg", "uname", "dpkg-query"},
     "cron-job": {"dpkg", "cron", "date"},
     "git-work": {"git", "git-upload-pack"},
     "make-build": {"make", "cc1", "ld", "hello"},
@@ -41,6 +45,10 @@ EXECUTED = {
 # script -> files (names) its tree opened, wrote or renamed: the work product of each script
 TOUCHED = {
     "apt-install": {"hello_2.10-3_amd64.deb"},
+    "configure-and-make": {"Makefile", "hello"},
+    "discovery-look-alikes": {"build.log"},
+    "interactive-shell": {".bash_history", "README.md"},
+    "package-maintainer-scripts": {"tpy-example.deb", "configured"},
     "cron-job": {"heartbeat-job", "heartbeat"},
     "git-work": {"packed-refs"},
     "make-build": {"hello.o"},
