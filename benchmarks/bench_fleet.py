@@ -126,16 +126,14 @@ def main() -> None:
     spark_start = time.perf_counter() - started
     jvm = int(spark._jvm.java.lang.ProcessHandle.current().pid())
     sigs = list(load_signatures([builtin_catalog()], check_samples=False).signatures)
-    lines: list[str] = []
-    for events in sizes:
-        lines += one_size(args, events, jvm, sigs)
     print(
         f"{args.nodes} nodes, Spark {args.master}, driver memory {args.memory} "
         f"(session start {spark_start:.1f}s, not counted)"
     )
     print("| events | question | DuckDB s | Spark s | Spark / DuckDB |")
-    print("|---:|---|---:|---:|---:|")
-    print("\n".join(lines))
+    print("|---:|---|---:|---:|---:|", flush=True)
+    for events in sizes:  # each size's rows as soon as they are measured
+        print("\n".join(one_size(args, events, jvm, sigs)), flush=True)
 
 
 if __name__ == "__main__":

@@ -116,6 +116,15 @@ def test_node_and_date_prune_the_objects_the_source_opens(
     stats.count()
     assert _opened(log) == [f for f in every if "/date=2026-03-15/" in f]
 
+    # A window with no files: no rows, the same columns, nothing opened.
+    log = tmp_path / "none.log"
+    events, stats, warnings, _ = read_remote_recording(
+        spark, "s3://spark-read/fleet", time_from_ns=1_900_000_000 * 10**9, opened_log=str(log)
+    )
+    assert (events.count(), stats.count(), _opened(log)) == (0, 0, [])
+    assert events.columns == read_remote_recording(spark, "s3://spark-read/fleet")[0].columns
+    assert warnings == ["no events in the selected nodes and time window"]
+
     # A query's own node filter is pushed down to the source and prunes the same way.
     log = tmp_path / "pushed.log"
     events, _, _, _ = read_remote_recording(spark, "s3://spark-read/fleet", opened_log=str(log))

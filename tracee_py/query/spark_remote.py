@@ -494,6 +494,9 @@ def read_remote(
     """The checked files of one dataset (``events`` or ``stats``) of ``rec`` as a raw
     DataFrame (nanosecond longs, with ``date``), by S3A or by :class:`RecordingSource`."""
     files = rec.files if dataset == "events" else rec.stats_files
+    schema = spark_schema(EVENT_SCHEMA if dataset == "events" else STATS_SCHEMA)
+    if not files:  # nothing in the window: no rows, the same columns
+        return spark.createDataFrame([], schema)
     if use_s3a(spark):
         from tracee_py.query.spark import spark_url
 
