@@ -80,6 +80,21 @@ def s3_server() -> Iterator[S3Server]:
     stop(server)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def stand_in_credentials() -> Iterator[None]:
+    """The moto server's made-up credentials in the environment for the whole session:
+    Spark's Python workers (the object-storage reader) inherit the environment of the JVM,
+    which is started once per test process, by whichever test needs Spark first."""
+    saved = {k: os.environ.get(k) for k in CREDENTIALS}
+    os.environ.update(CREDENTIALS)
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture()
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for key in list(os.environ):

@@ -41,6 +41,7 @@ from tracee_py.enrich.proctable import ContainerLookup, ProcessTable
 from tracee_py.errors import StoreError, UsageError
 from tracee_py.store.layout import make_private_dirs
 from tracee_py.store.rows import events_from_rows
+from tracee_py.store.ship import BackgroundShipper, ShipProgress
 from tracee_py.store.writer import ClosedFile, EventWriter, StatsWriter, WriterSettings
 
 # The drain thread reads the ring, then sleeps on it until the kernel side wakes it (a CPU
@@ -86,6 +87,9 @@ class RecordOptions:
     containers: ContainerLookup | None = None
     on_started: Callable[[LoadedProgram], None] | None = None
     priority_boost: int = PRIORITY_BOOST
+    ship_to: str | None = None  # ship each file as it closes (store/ship.py)
+    ship_endpoint: str | None = None
+    ship_final_timeout: float = 120.0  # the last round, after capture has stopped
 
 
 @dataclass
@@ -98,6 +102,7 @@ class RecordStatus:
     bytes: int = 0
     processes: int = 0
     command_pid: int | None = None
+    shipping: ShipProgress | None = None  # with --ship-to
 
 
 @dataclass
@@ -111,6 +116,7 @@ class RecordResult:
     exit_code: int | None  # the recorded command's, when there was one
     decode_errors: int
     error: str | None = None
+    shipping: ShipProgress | None = None
 
 
 @dataclass
@@ -146,6 +152,7 @@ class Recorder:
         self._lost_read_at = float("-inf")  # when _update_status last read the lost counts
         self._child: PausedChild | None = None
         self._session: _Session | None = None
+        self._shipper: BackgroundShipper | None = None
 
     @property
     def program(self) -> LoadedProgram | None:
@@ -175,6 +182,11 @@ class Recorder:
         self._check_data_dir(opts.data)
         if opts.command is not None:
             PausedChild.resolve(opts.command)
+        if opts.ship_to is not None:
+            # Before any file closes: the ledger directory turns on retention's guard.
+            self._shipper = BackgroundShipper(
+                opts.data, opts.ship_to, endpoint_url=opts.ship_endpoint
+            ).start()
         session = self._session = self._open(settings, plan)
         program, reader, table, writer = (
             session.program,
@@ -248,6 +260,9 @@ class Recorder:
                 self._error = self._error or exc
             self._write_interval_stats(time.time_ns(), lost, closed=None, final=True)
             writer.manifest.close()
+            shipping = (
+                self._shipper.close(opts.ship_final_timeout) if self._shipper is not None else None
+            )
             if opts.containers is not None:
                 opts.containers.close()
             if opts.ready_file is not None:
@@ -267,6 +282,7 @@ class Recorder:
             compile_seconds=program.info.seconds,
             exit_code=exit_code,
             decode_errors=session.decoder.decode_errors,
+            shipping=shipping,
         )
 
     def _open(self, settings: CaptureSettings, plan: ProgramPlan) -> _Session:
@@ -383,6 +399,8 @@ class Recorder:
     def _on_close(self, closed: ClosedFile) -> None:
         lost = lost_by_label(self.program.lost_counts()) if self.program else {}
         self._write_interval_stats(time.time_ns(), lost, closed=closed, final=False)
+        if self._shipper is not None:
+            self._shipper.notify()
         if self.options.max_size is not None or self.options.max_age_seconds is not None:
             self._enforce_retention()
 
@@ -446,6 +464,14 @@ class Recorder:
             api = self._api_status()
             if api is not None:
                 rows.append(self._stat_row(start, now, "kubernetes_api", None, int(api[0]), api[1]))
+            if self._shipper is not None:
+                # Cumulative, as of this interval's end: verified remotely, and not yet.
+                ship = self._shipper.progress()
+                target = self._shipper.url
+                rows.append(self._stat_row(start, now, "shipped_files", None, ship.shipped, target))
+                rows.append(self._stat_row(start, now, "ship_pending_files", None, ship.pending))
+                if ship.error:
+                    rows.append(self._stat_row(start, now, "ship_error", None, 1, ship.error))
             if final:
                 errors = self._session_now().decoder.decode_errors
                 if errors:
@@ -504,6 +530,7 @@ class Recorder:
         st.files = len(files)
         st.bytes = sum(f.bytes for f in files)
         st.command_pid = self._child.pid if self._child else None
+        st.shipping = self._shipper.progress() if self._shipper is not None else None
         if on_status is not None:
             on_status(st)
 

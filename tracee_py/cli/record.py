@@ -14,10 +14,12 @@ from rich.text import Text
 
 from tracee_py.capture.kernel import Hooks
 from tracee_py.capture.settings import DEFAULT_RINGBUF_MB, CaptureSettings, parse_kinds
+from tracee_py.cli.common import status, warn
 from tracee_py.cli.console import err_console, out_console
 from tracee_py.enrich.containers import cgroup_filter_id
 from tracee_py.errors import UsageError
 from tracee_py.store.layout import validate_node_name
+from tracee_py.store.ship import ShipProgress
 from tracee_py.store.writer import WriterSettings
 from tracee_py.units import human_bytes, parse_duration, parse_size
 
@@ -103,6 +105,23 @@ def record(
     dump_bpf: bool = typer.Option(
         False, "--dump-bpf", help="Print the BPF program and compiler flags, then exit."
     ),
+    ship_to: str | None = typer.Option(
+        None,
+        "--ship-to",
+        help="Ship each events and stats file as it closes, with its manifest lines and "
+        "seals, to s3://bucket/prefix or file:///path (as tracee-py ship does, on a "
+        "thread of its own that never holds up capture). Retention then removes only "
+        "files verified remotely.",
+        show_default=False,
+    ),
+    ship_endpoint: str | None = typer.Option(
+        None,
+        "--endpoint-url",
+        envvar="TRACEE_PY_S3_ENDPOINT",
+        help="S3 endpoint for --ship-to on S3-compatible stores. Default: AWS, or "
+        "$TRACEE_PY_S3_ENDPOINT.",
+        show_default=False,
+    ),
 ) -> None:
     """Record what every process on this node does into Parquet.
 
@@ -118,6 +137,8 @@ def record(
         tracee-py record --data ./rec --duration 30s --events process,net
 
         tracee-py record --data ./rec -- npm ci
+
+        tracee-py record --data /var/lib/tracee-py --ship-to s3://forensics/fleet
     """
     from tracee_py.capture.recorder import PRIORITY_BOOST, Recorder, RecordOptions
 
@@ -153,6 +174,8 @@ def record(
         max_age_seconds=parse_duration(max_age, "--max-age") if max_age else None,
         containers=_workload_lookup(node_name),
         priority_boost=PRIORITY_BOOST if boost else 0,
+        ship_to=ship_to,
+        ship_endpoint=ship_endpoint,
     )
     if not quiet:
         options.on_started = lambda program: err_console.print(
@@ -176,6 +199,8 @@ def record(
             result = recorder.run(lambda st: live.update(_status_line(st)))
     if not quiet:
         _summary(result)
+    if result.shipping is not None:
+        _shipping_summary(result.shipping, ship_to or "")
     if result.exit_code is not None:
         raise typer.Exit(result.exit_code)
 
@@ -188,6 +213,11 @@ def _status_line(st) -> Text:  # type: ignore[no-untyped-def]
     text.append(f"{st.events_per_s:,.0f}/s  ")
     text.append(f"lost {st.lost:,}  ", style="bold red" if st.lost else "green")
     text.append(f"files {st.files}  {human_bytes(st.bytes)}")
+    if st.shipping is not None:
+        ship = st.shipping
+        text.append(f"  shipped {ship.shipped} pending {ship.pending}")
+        if ship.error:
+            text.append("  ship failing (retrying)", style="bold red")
     return text
 
 
@@ -206,6 +236,17 @@ def _summary(result) -> None:  # type: ignore[no-untyped-def]
         f"{result.events:,} events in {len(result.files)} files ({human_bytes(size)}), "
         f"lost {total_lost:,}; probes compiled in {result.compile_seconds:.1f}s"
     )
+
+
+def _shipping_summary(ship: ShipProgress, target: str) -> None:
+    """Even with -q: what is still on this node only is worth a line."""
+    status(
+        f"shipped {ship.shipped} file(s) ({human_bytes(ship.bytes_sent)}) to {target}, "
+        f"verified; {ship.pending} pending"
+        + ("" if ship.pending == 0 else " (the next run, or tracee-py ship, sends them)")
+    )
+    if ship.error:
+        warn([ship.error])
 
 
 def _dump_bpf(settings: CaptureSettings) -> None:

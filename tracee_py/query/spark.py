@@ -19,7 +19,9 @@ bridged:
 from __future__ import annotations
 
 import logging
+import os
 import re
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,6 +48,8 @@ SESSION_CONF: dict[str, str] = {
     "spark.sql.shuffle.partitions": "4",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.ansi.enabled": "false",
+    # The Python data source that reads object storage prunes files by node and date.
+    "spark.sql.python.filterPushdown.enabled": "true",
 }
 _NS_TIMESTAMPS = tuple(
     f.name for f in EVENT_SCHEMA if pa.types.is_timestamp(f.type) and f.type.unit == "ns"
@@ -61,6 +65,9 @@ def spark_session(master: str | None = None, driver_memory: str = "1g") -> Any:
         raise UsageError(
             "--engine spark needs pyspark and Java 17: pip install 'tracee-py[spark]'"
         ) from exc
+    # The Python workers (the object-storage reader) run this interpreter, not the first
+    # ``python3`` on PATH, so they import the same pyarrow, s3fs and tracee_py.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(master or DEFAULT_MASTER).appName("tracee-py")
     builder = builder.config("spark.driver.memory", driver_memory)
     for key, value in SESSION_CONF.items():
@@ -103,6 +110,13 @@ def read_events(
     microsecond timestamps; node and date filters prune partitions."""
     from pyspark.sql import functions as F
 
+    from tracee_py.query.dataset import is_url
+
+    if is_url(root):
+        events, stats, _, _ = read_remote_recording(
+            spark, root, nodes=nodes, time_from_ns=time_from_ns, time_to_ns=time_to_ns
+        )
+        return events if dataset == "events" else stats
     base = f"{spark_url(root.rstrip('/'))}/{dataset}"
     try:
         df = spark.read.option("basePath", base).option("mergeSchema", "true").parquet(base)
@@ -303,19 +317,17 @@ def read_recording(
 ) -> tuple[Any, Any, list[str], int]:
     """``(events, stats, warnings, problems)`` of the recording at ``root``.
 
-    A local directory is checked as DuckDB's reading commands check it (manifest, sizes,
+    The recording is checked as DuckDB's reading commands check it (manifest, sizes,
     footers, types): Spark reads only the files that passed, by name, and the warnings
-    say what was left out. An object-storage URL is read as a whole directory tree, with
-    node and date as partition filters; nothing is checked there first.
+    say what was left out. An object-storage URL is listed and checked through fsspec and
+    read by the Python data source of :mod:`.spark_remote` (or by S3A when Spark has it).
     """
     from tracee_py.query.dataset import is_url, open_dataset
 
     if is_url(root):
-        events = read_events(
+        return read_remote_recording(
             spark, root, nodes=nodes, time_from_ns=time_from_ns, time_to_ns=time_to_ns
         )
-        stats = read_events(spark, root, nodes=nodes, dataset="stats")
-        return events, stats, [], 0
     with open_dataset(root, nodes=nodes, time_from_ns=time_from_ns, time_to_ns=time_to_ns) as ds:
         files = [str(Path(root) / f.path) for f in ds.files]
         stats_files = [str(Path(root) / f.path) for f in ds.stats_files]
@@ -354,6 +366,34 @@ def _read_files(
     if dataset == "events" and time_to_ns is not None:
         df = df.where(F.col("time") <= F.timestamp_micros(F.lit(time_to_ns // 1000)))
     return df
+
+
+def read_remote_recording(
+    spark: Any,
+    root: str,
+    *,
+    nodes: Sequence[str] | None = None,
+    time_from_ns: int | None = None,
+    time_to_ns: int | None = None,
+    opened_log: str | None = None,
+) -> tuple[Any, Any, list[str], int]:
+    """:func:`read_recording` for an object-storage URL (``opened_log``: a local file the
+    readers append every object they open to, one relative path a line)."""
+    from pyspark.sql import functions as F
+
+    from tracee_py.query.spark_remote import check_remote, read_remote
+
+    rec = check_remote(root, nodes=nodes, time_from_ns=time_from_ns, time_to_ns=time_to_ns)
+    frames = []
+    for dataset in ("events", "stats"):
+        df = read_remote(spark, rec, dataset, opened_log=opened_log)
+        df = normalize(df.drop("date"))
+        if dataset == "events" and time_from_ns is not None:
+            df = df.where(F.col("time") >= F.timestamp_micros(F.lit(-(-time_from_ns // 1000))))
+        if dataset == "events" and time_to_ns is not None:
+            df = df.where(F.col("time") <= F.timestamp_micros(F.lit(time_to_ns // 1000)))
+        frames.append(df)
+    return frames[0], frames[1], rec.warnings, rec.problems
 
 
 # -- views --------------------------------------------------------------------------------------

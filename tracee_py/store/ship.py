@@ -26,6 +26,7 @@ import errno
 import hashlib
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracee_py.errors import StoreError, UsageError
+from tracee_py.errors import StoreError, TraceePyError, UsageError
 from tracee_py.store.layout import FILE_MODE, DatasetLayout, make_private_dirs
 from tracee_py.store.manifest import ManifestEntry, read_manifest, sha256_file
 
@@ -371,3 +372,115 @@ def _ship_one(target: Target, ledger: Ledger, item: _Item, report: ShipReport) -
     ledger.add(item.rel, item.size, item.sha256)
     report.uploaded.append(item.rel)
     report.bytes_sent += item.size
+
+
+# -- shipping while recording (``record --ship-to``) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShipProgress:
+    """What a :class:`BackgroundShipper` has done so far."""
+
+    shipped: int  # files verified remotely by this recorder (sent, or found from a killed run)
+    bytes_sent: int
+    pending: int  # closed data files of the data directory not verified remotely yet
+    error: str | None  # the last round's error, if it failed (it is retried)
+
+
+class BackgroundShipper:
+    """Ships the data directory on a thread of its own while a recorder writes it.
+
+    Every round is one :func:`ship`: the files closed since the last round, and the
+    manifest lines written by then, seals included. The recorder only calls
+    :meth:`notify` when a file closes (it sets an event: capture never waits for the
+    network); a round also runs every ``interval`` seconds, so a failed round is retried.
+    The ledger directory is made at once, so retention keeps every unshipped file from the
+    start. A recorder killed with SIGKILL loses nothing: the next run (or ``ship``) finds
+    what the ledger lacks, and an object that arrived before the kill is verified and
+    recorded, not sent again.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        url: str,
+        *,
+        endpoint_url: str | None = None,
+        interval: float = 30.0,
+    ) -> None:
+        self.root = Path(root)
+        self.url = Target(url, endpoint_url).url  # a malformed URL is an error before capture
+        self.endpoint_url = endpoint_url
+        self.interval = interval
+        make_private_dirs(ledger_dir(self.root))
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._shipped = 0
+        self._bytes = 0
+        self._pending = 0
+        self._error: str | None = None
+        self._thread = threading.Thread(target=self._loop, name="shipper", daemon=True)
+
+    def start(self) -> BackgroundShipper:
+        self._thread.start()
+        return self
+
+    def notify(self) -> None:
+        """A file closed: ship soon. Never blocks."""
+        self._wake.set()
+
+    def progress(self) -> ShipProgress:
+        with self._lock:
+            return ShipProgress(self._shipped, self._bytes, self._pending, self._error)
+
+    def close(self, timeout: float) -> ShipProgress:
+        """Stop the thread, then one last round for the files the recorder closed last
+        (bounded by ``timeout``: what is left stays pending for the next run or ``ship``)."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+        if not self._thread.is_alive():
+            last = threading.Thread(target=self._round, name="shipper-last", daemon=True)
+            last.start()
+            last.join(timeout)
+        return self.progress()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            self._round()
+
+    def _round(self) -> None:
+        error: str | None = None
+        try:
+            report = ship(self.root, self.url, endpoint_url=self.endpoint_url)
+            done = len(report.uploaded) + len(report.resumed)
+            sent = report.bytes_sent
+        except UsageError:
+            done = sent = 0  # nothing closed yet
+        except TraceePyError as exc:
+            done = sent = 0
+            error = str(exc)
+        except Exception as exc:  # a round must never kill the thread
+            done = sent = 0
+            error = f"shipping failed: {type(exc).__name__}: {exc}"
+        pending = _pending(self.root)
+        with self._lock:
+            self._shipped += done
+            self._bytes += sent
+            self._pending = pending
+            self._error = error
+
+
+def _pending(root: Path) -> int:
+    """Closed data files not (yet) verified remotely."""
+    try:
+        scan = DatasetLayout(root).scan()
+    except OSError:
+        return 0
+    done = shipped_files(root)
+    return sum(1 for p in scan.events + scan.stats if str(p.relative_to(root)) not in done)
