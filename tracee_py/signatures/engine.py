@@ -13,7 +13,6 @@ grandparent, ... up to the root) always comes from ``processes``.
 
 from __future__ import annotations
 
-import base64
 import math
 import re
 import time
@@ -332,8 +331,10 @@ def _finding(sig: Signature, record: dict[str, Any], lookup: dict[int, _ProcessI
         signature_id=sig.id,
         name=sig.name,
         severity=sig.severity,
+        confidence=sig.confidence,
         mitre_tactic=sig.tactic,
         mitre_technique=sig.technique,
+        mitre_also=sig.also,
         time_ns=time_ns,
         time=format_ns(time_ns),
         node=fields.get("node"),
@@ -381,7 +382,7 @@ def _display(value: Any) -> str:
 
 
 def jsonable(value: Any) -> Any:
-    """A value from a query result as JSON: times as ISO-8601, bytes as base64."""
+    """A value from a query result as JSON: times as ISO-8601, bytes as hex (as `query`)."""
     if value is None or isinstance(value, (bool, int, float, str)):
         if isinstance(value, float) and not math.isfinite(value):
             return str(value)
@@ -393,7 +394,7 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
+        return value.hex()
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
