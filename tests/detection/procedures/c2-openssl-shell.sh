@@ -1,6 +1,6 @@
 #!/bin/bash
 # A reverse shell inside TLS: sh -i wired through a fifo to openssl s_client, talking to an openssl s_server on loopback that sends it two commands.
-# technique: T1573.002 T1059.004
+# technique: T1059.004 T1573.002
 # expect: openssl-encrypted-shell
 set -eu
 cd "$TPY_WORK"
