@@ -15,6 +15,7 @@ cp /var/log/myapp/app.log /var/log/myapp/app.log.1
 echo 'level=info' > /etc/myapp/logging.conf
 cp /usr/bin/sleep "$TPY_WORK/worker"
 "$TPY_WORK/worker" 60 &
+sleep 0.5
 kill "$!"
 wait || true
 bash -c 'echo "HISTSIZE=$HISTSIZE"; history | tail -1'
