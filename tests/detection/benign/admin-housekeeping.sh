@@ -6,8 +6,6 @@ export HOME=/root
 systemctl status cron || true
 systemctl restart nginx || true
 journalctl --disk-usage || true
-auditctl -s || true
-auditctl -l || true
 mkdir -p /var/log/myapp /etc/myapp
 echo 'started' > /var/log/myapp/app.log
 cp /var/log/myapp/app.log /var/log/myapp/app.log.1
