@@ -17,7 +17,6 @@ mkdir -p "$TPY_WORK/exp"
 cp hello.c Makefile "$TPY_WORK/exp/"
 make -s -C "$TPY_WORK/exp" test
 touch -r hello.c Makefile
-touch -d '2026-01-01 00:00' "$src/hello.c"
 lsattr hello.c 2> /dev/null || true
 # Encode a config for a CI variable and decode it back into a file.
 base64 -w0 Makefile > Makefile.b64
