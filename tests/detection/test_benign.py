@@ -26,12 +26,14 @@ MEDIUM_OR_MORE = {"medium", "high", "critical"}
 
 # script -> images (file names) that must have been executed in its tree
 EXECUTED = {
+    "admin-housekeeping": {"systemctl", "journalctl", "cp"},
     "apt-install": {"apt-get", "dpkg", "hello"},
     "configure-and-make": {"configure", "make", "cc1", "hello", "uname", "id"},
     "discovery-look-alikes": {"find", "getent", "python3", "date"},
     "interactive-shell": {"bash", "git", "whoami"},
     "package-maintainer-scripts": {"dpkg-deb", "dpkg", "uname", "dpkg-query"},
     "cron-job": {"dpkg", "cron", "date"},
+    "developer-workday": {"make", "cc1", "ld", "hello", "openssl", "curl", "losetup", "mkfs.ext4"},
     "git-work": {"git", "git-upload-pack"},
     "make-build": {"make", "cc1", "ld", "hello"},
     "pip-install-local": {"pip", "greet"},
@@ -44,12 +46,14 @@ EXECUTED = {
 
 # script -> files (names) its tree opened, wrote or renamed: the work product of each script
 TOUCHED = {
+    "admin-housekeeping": {"app.log.1", "logging.conf", "hello.sh"},
     "apt-install": {"hello_2.10-3_amd64.deb"},
     "configure-and-make": {"Makefile", "hello"},
     "discovery-look-alikes": {"build.log"},
     "interactive-shell": {".bash_history", "README.md"},
     "package-maintainer-scripts": {"tpy-example.deb", "configured"},
     "cron-job": {"heartbeat-job", "heartbeat"},
+    "developer-workday": {"src.tgz", "src.tgz.enc", "data.bin", "scratch.img"},
     "git-work": {"packed-refs"},
     "make-build": {"hello.o"},
     "pip-install-local": {"greet-1.0.dist-info"},

@@ -34,8 +34,12 @@ def test_inspect_sql_finds_kinds_columns_and_stars() -> None:
 def test_catalog_load_plan_reads_only_what_signatures_name(catalog: SignatureSet) -> None:
     plan = load_plan(catalog.signatures)
     assert plan.kinds is not None and plan.columns is not None
-    assert "file_open" in plan.kinds and "chdir" not in plan.kinds and "kill" not in plan.kinds
-    assert "cwd" not in plan.columns and "cgroup_id" not in plan.columns
+    assert (
+        "file_open" in plan.kinds
+        and "chdir" not in plan.kinds
+        and "module_unload" not in plan.kinds
+    )
+    assert "gid" not in plan.columns and "cgroup_id" not in plan.columns
     assert "file_writes" in plan.helpers
     one = load_plan([catalog.by_id("ptrace-traceme")])
     assert one.kinds == (
