@@ -28,9 +28,12 @@ MEDIUM_OR_MORE = {"medium", "high", "critical"}
 EXECUTED = {
     "admin-housekeeping": {"systemctl", "journalctl", "cp"},
     "apt-install": {"apt-get", "dpkg", "hello"},
+    "bpf-socket-filter": {"python3"},
     "configure-and-make": {"configure", "make", "cc1", "hello", "uname", "id"},
     "discovery-look-alikes": {"find", "getent", "python3", "date"},
     "interactive-shell": {"bash", "git", "whoami"},
+    "local-echo-server": {"python3"},
+    "ordinary-sockets": {"python3"},
     "package-maintainer-scripts": {"dpkg-deb", "dpkg", "uname", "dpkg-query"},
     "cron-job": {"dpkg", "cron", "date"},
     "developer-workday": {"make", "cc1", "ld", "hello", "openssl", "curl", "losetup", "mkfs.ext4"},
@@ -42,15 +45,20 @@ EXECUTED = {
     "shell-history": {"bash", "uptime"},
     "su-round-trip": {"su", "id"},
     "test-suite": {"python3"},
+    "thread-names": {"python3"},
+    "unpack-archive-keeps-times": {"tar", "cp", "touch"},
 }
 
 # script -> files (names) its tree opened, wrote or renamed: the work product of each script
 TOUCHED = {
     "admin-housekeeping": {"app.log.1", "logging.conf", "hello.sh"},
     "apt-install": {"hello_2.10-3_amd64.deb"},
+    "bpf-socket-filter": set(),  # its work is a BPF map and program, not a file
     "configure-and-make": {"Makefile", "hello"},
     "discovery-look-alikes": {"build.log"},
     "interactive-shell": {".bash_history", "README.md"},
+    "local-echo-server": set(),  # sockets only
+    "ordinary-sockets": set(),
     "package-maintainer-scripts": {"tpy-example.deb", "configured"},
     "cron-job": {"heartbeat-job", "heartbeat"},
     "developer-workday": {"src.tgz", "src.tgz.enc", "data.bin", "scratch.img"},
@@ -62,6 +70,8 @@ TOUCHED = {
     "shell-history": {".bash_history"},
     "su-round-trip": {"passwd"},
     "test-suite": {"test_shapes.py", "shapes.py"},
+    "thread-names": {"comm"},
+    "unpack-archive-keeps-times": {"a.tar", "ls-copy"},
 }
 
 
