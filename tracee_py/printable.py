@@ -22,6 +22,11 @@ _UNPRINTABLE_KEEP_NEWLINES = re.compile(
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
+def one_line(text: str) -> str:
+    """Whitespace and newlines collapsed: a message fit for one line."""
+    return " ".join(text.split())
+
+
 def _escape(match: re.Match[str]) -> str:
     char = match.group(0)
     if char in _NAMED:

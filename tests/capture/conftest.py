@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
+
+from tracee_py.query.dataset import open_dataset
 
 HERE = Path(__file__).resolve().parent
 TRACEE = [sys.executable, "-m", "tracee_py"]
@@ -26,11 +27,6 @@ def run_tracee(*args: str, timeout: float = 180, **kwargs: Any) -> subprocess.Co
     )
 
 
-def _literal(path: Path) -> str:
-    """A SQL string literal for a path (views cannot take bound parameters)."""
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 @dataclass
 class Recording:
     data: Path
@@ -39,13 +35,13 @@ class Recording:
     result: subprocess.CompletedProcess[str]
 
     def sql(self, query: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        con = duckdb.connect()
-        glob = _literal(self.data / "events" / "*" / "*" / "*.parquet")
-        con.execute(
-            f"CREATE VIEW events AS SELECT * FROM read_parquet({glob}, hive_partitioning=true, "
-            "union_by_name=true)"
-        )
-        return con.execute(query, params or []).fetchall()
+        """``query`` over the recording, read through the project's own dataset layer (the
+        ``events``, ``processes`` and ``stats`` views every command reads)."""
+        ds = open_dataset(self.data)
+        try:
+            return ds.con.execute(query, params or []).fetchall()
+        finally:
+            ds.close()
 
     def one(self, query: str, params: list[Any] | None = None) -> tuple[Any, ...]:
         rows = self.sql(query, params)
@@ -53,12 +49,7 @@ class Recording:
         return rows[0]
 
     def stats(self, query: str) -> list[tuple[Any, ...]]:
-        con = duckdb.connect()
-        glob = _literal(self.data / "stats" / "*" / "*" / "*.parquet")
-        con.execute(
-            f"CREATE VIEW stats AS SELECT * FROM read_parquet({glob}, hive_partitioning=true)"
-        )
-        return con.execute(query).fetchall()
+        return self.sql(query)
 
 
 def record_workload(data: Path, work: Path, *options: str) -> Recording:

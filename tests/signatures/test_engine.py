@@ -259,3 +259,12 @@ def test_memfd_and_fd_exec_split_the_work(catalog: SignatureSet) -> None:
         (f.signature_id, f.process_id) for f in run_on_table(events_from_rows(rows), sigs).findings
     }
     assert found == {("memfd-exec", 1), ("proc-fd-exec", 2)}
+
+
+def test_bytes_are_hex_in_findings_as_in_query_output() -> None:
+    from tracee_py.cli.output import json_default
+    from tracee_py.signatures.engine import jsonable
+
+    raw = b"\x00\xffA"
+    assert jsonable(raw) == "00ff41" == json_default(raw)
+    assert jsonable({"k": [raw]}) == {"k": ["00ff41"]}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from typer.core import TyperGroup
 
 from tracee_py import __version__
 
@@ -18,7 +19,21 @@ from tracee_py.cli.console import err_console, error_line
 from tracee_py.errors import TraceePyError
 from tracee_py.query.interrupt import is_interrupt
 
+
+class _Commands(TyperGroup):
+    """Every command, whichever group it is in, reports a tracee-py error the same way: one
+    line on stderr and the error's exit code (also when run in-process, as tests do)."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except TraceePyError as exc:
+            err_console.print(error_line(str(exc)), highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="tracee-py",
     help="Forensic flight recorder for Linux and Kubernetes nodes: record with eBPF into "
     "Parquet, investigate with SQL and process trees, detect with signatures.",
@@ -57,9 +72,6 @@ def main() -> None:
         # Without standalone mode click returns the code of typer.Exit instead of exiting.
         rc = app(standalone_mode=False)
         sys.exit(rc if isinstance(rc, int) else 0)
-    except TraceePyError as exc:
-        err_console.print(error_line(str(exc)), highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(130)

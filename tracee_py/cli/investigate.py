@@ -367,14 +367,9 @@ def ps(
     fmt = check_format(output)
     # --node filters below: one cached index per directory
     with open_data(data, strict=strict) as ds:
-        index = proctree.process_index(ds, on_build=_index_status)
+        proctree.process_index(ds, on_build=_index_status)
         if at is None:
-            lasts = [
-                f.last_ns
-                for f in ds.files
-                if f.last_ns is not None and (node is None or f.node == node)
-            ]
-            at_ns = max(lasts) if lasts else int(index.start_ns.max(initial=0))
+            at_ns = proctree.recording_end(ds, node=node)
             status(f"processes running at the end of the recording, {format_ns(at_ns)}")
         else:
             at_ns = time_or_none(at)  # type: ignore[assignment]

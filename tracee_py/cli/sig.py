@@ -7,10 +7,10 @@ import json
 import shlex
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -29,9 +29,9 @@ from tracee_py.cli.common import (
     refuse_problems,
     time_or_none,
 )
-from tracee_py.cli.console import err_console, error_line, warning_line
+from tracee_py.cli.console import err_console, warning_line
 from tracee_py.cli.output import data_console
-from tracee_py.errors import TraceePyError, UsageError
+from tracee_py.errors import UsageError
 from tracee_py.printable import printable
 from tracee_py.query.interrupt import check_timeout
 from tracee_py.signatures import report
@@ -125,12 +125,6 @@ def register(app: typer.Typer) -> None:
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _fail(exc: TraceePyError) -> NoReturn:
-    """Print a tracee-py error as the app does (one clear message) and exit with its code."""
-    err_console.print(error_line(str(exc)), highlight=False, soft_wrap=True)
-    raise typer.Exit(exc.exit_code)
-
-
 def _directories(
     extra: Sequence[Path] | None, no_builtin: bool, sigma: Sequence[Path] | None = None
 ) -> list[Path]:
@@ -194,13 +188,6 @@ def _plain(text: str) -> str:
 def _write(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
-
-
-def _guarded(body: Callable[[], None]) -> None:
-    try:
-        body()
-    except TraceePyError as exc:
-        _fail(exc)
 
 
 # -- sig list ---------------------------------------------------------------------------------
@@ -277,7 +264,7 @@ def list_signatures(
             highlight=False,
         )
 
-    _guarded(body)
+    body()
 
 
 def _severity_markup(severity: Severity) -> str:
@@ -333,7 +320,7 @@ def check(
             raise SignatureSetError(problems)
         err_console.print(f"{len(loaded)} signatures checked: no problems", highlight=False)
 
-    _guarded(body)
+    body()
 
 
 def _refuse_duplicate_ids(signatures: Sequence[Signature]) -> None:
@@ -429,7 +416,7 @@ def test(
         if failed:
             raise typer.Exit(1)
 
-    _guarded(body)
+    body()
 
 
 def _print_outcomes(outcomes: list[SampleOutcome], output: TestFormat) -> None:
@@ -621,7 +608,7 @@ def run(
         if result.errors:
             raise typer.Exit(2)
 
-    _guarded(body)
+    body()
 
 
 def _parse_severity(text: str, option: str) -> Severity:

@@ -20,6 +20,7 @@ from tracee_py.proctree.tree import (
     process_index,
     process_tree,
     processes_at,
+    recording_end,
     resolve,
     resolve_pid,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "process_index",
     "process_tree",
     "processes_at",
+    "recording_end",
     "resolve",
     "resolve_pid",
     "timeline",

@@ -139,6 +139,17 @@ def processes_at(
     return index.nodes(rows[order])
 
 
+def recording_end(ds: Dataset, *, node: str | None = None) -> int:
+    """The last moment the recording (of ``node``) covers: the newest event of its files, or
+    the latest process start when the files do not say (``ps`` without ``--at``)."""
+    lasts = [
+        f.last_ns for f in ds.files if f.last_ns is not None and (node is None or f.node == node)
+    ]
+    if lasts:
+        return max(lasts)
+    return int(process_index(ds).start_ns.max(initial=0))
+
+
 def forest(
     ds: Dataset,
     *,

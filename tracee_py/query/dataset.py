@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from tracee_py.errors import DataError, NotFoundError, QueryError, UsageError
 from tracee_py.lazy import duckdb
+from tracee_py.printable import one_line
 from tracee_py.query.times import NS_PER_S, format_ns
 from tracee_py.query.views import install_derived_views
 from tracee_py.schema import EVENT_SCHEMA, STATS_SCHEMA
@@ -561,11 +562,6 @@ def _overlaps(f: DataFile, time_from_ns: int | None, time_to_ns: int | None) -> 
     if time_from_ns is not None and f.last_ns < time_from_ns:
         return False
     return not (time_to_ns is not None and f.first_ns > time_to_ns)
-
-
-def one_line(text: str) -> str:
-    """Whitespace and newlines collapsed: a message fit for one line."""
-    return " ".join(text.split())
 
 
 # -- object storage ---------------------------------------------------------------------------

@@ -13,7 +13,6 @@ grandparent, ... up to the root) always comes from ``processes``.
 
 from __future__ import annotations
 
-import base64
 import math
 import re
 import time
@@ -381,7 +380,7 @@ def _display(value: Any) -> str:
 
 
 def jsonable(value: Any) -> Any:
-    """A value from a query result as JSON: times as ISO-8601, bytes as base64."""
+    """A value from a query result as JSON: times as ISO-8601, bytes as hex (as `query`)."""
     if value is None or isinstance(value, (bool, int, float, str)):
         if isinstance(value, float) and not math.isfinite(value):
             return str(value)
@@ -393,7 +392,7 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
+        return value.hex()
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

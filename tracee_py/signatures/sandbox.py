@@ -37,6 +37,7 @@ import pyarrow as pa
 
 from tracee_py.errors import SignatureError
 from tracee_py.lazy import duckdb
+from tracee_py.printable import one_line
 from tracee_py.query.interrupt import TimeLimit, in_worker
 from tracee_py.query.views import LIFECYCLE_KINDS, PROCESS_SOURCE_COLUMNS, install_derived_views
 from tracee_py.schema import EVENT_COLUMNS, EVENT_KINDS, EVENT_SCHEMA
@@ -205,7 +206,7 @@ def duckdb_failure(exc: duckdb.Error) -> SandboxError:
     """The error to raise for a DuckDB exception: one line, with the SQL line if known."""
     text = str(exc)
     head = text.split("\n\nLINE ")[0]
-    message = _one_line(head)
+    message = one_line(head)
     if isinstance(exc, duckdb.PermissionException):
         return AccessDenied(message)
     m = _LINE.search(text)
@@ -217,7 +218,7 @@ def check_statement(sql: str) -> None:
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
-        raise RejectedStatement(f"SQL does not parse: {_one_line(str(exc))}") from exc
+        raise RejectedStatement(f"SQL does not parse: {one_line(str(exc))}") from exc
     if len(statements) != 1:
         raise RejectedStatement(
             f"SQL must be exactly one SELECT query, found {len(statements)} statements"
@@ -616,7 +617,3 @@ def _build_processes(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("SET search_path = 'main'")
     con.execute("CREATE TABLE main.processes AS SELECT * FROM _life.processes")
     con.execute("DROP SCHEMA _life CASCADE")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tracee_py.errors import QueryError
+from tracee_py.printable import one_line
 from tracee_py.query.spark import (
     create_processes_view,
     normalize,
@@ -200,7 +201,7 @@ class SparkSandbox:
 
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return " ".join(text[0].split()) if text else type(exc).__name__
+    return one_line(text[0]) if text else type(exc).__name__
 
 
 def run_on_spark(

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pyarrow as pa
 
+from tracee_py.schema import CONTAINER_COLUMNS
 from tracee_py.signatures.model import Problem, Signature, SourceLocation
 from tracee_py.signatures.sandbox import (
     QueryFailed,
@@ -22,12 +23,7 @@ PROCESS_FIELDS: tuple[str, ...] = (
     "pid",
     "comm",
     "exe",
-    "container_id",
-    "container_name",
-    "container_image",
-    "pod_name",
-    "pod_namespace",
-    "pod_uid",
+    *CONTAINER_COLUMNS,
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("time", "process_id")
 # Seconds one query may take on empty tables: a query that scans them does not come close;

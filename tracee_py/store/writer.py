@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tracee_py.errors import StoreError
-from tracee_py.schema import EVENT_SCHEMA, STATS_SCHEMA
+from tracee_py.schema import CONTAINER_COLUMNS, EVENT_SCHEMA, STATS_SCHEMA
 from tracee_py.store.layout import (
     FILE_MODE,
     TMP_SUFFIX,
@@ -43,12 +43,7 @@ _DICT_COLUMNS = [
     "comm",
     "exe",
     "cwd",
-    "container_id",
-    "container_name",
-    "container_image",
-    "pod_name",
-    "pod_namespace",
-    "pod_uid",
+    *CONTAINER_COLUMNS,
     "path",
     "path2",
     "family",
