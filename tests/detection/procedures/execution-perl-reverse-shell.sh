@@ -1,8 +1,10 @@
 #!/bin/bash
 # A perl -e reverse shell to a loopback listener: the socket becomes the shell's stdin,
-# stdout and stderr; the listener sends `id; exit` and reads the answer.
-# technique: T1059 T1059.004
-# expect: perl-shell-one-liner reverse-shell-socket-dup
+# stdout and stderr; the listener sends `id; exit` and reads the answer. (Perl's
+# open(STDIN, ">&S") duplicates the socket without dup2, so reverse-shell-socket-dup, which
+# follows dup2/dup3, does not see this one.)
+# technique: T1059
+# expect: perl-shell-one-liner
 set -eu
 cat > "$TPY_WORK/listener.py" <<'PY'
 import socket
