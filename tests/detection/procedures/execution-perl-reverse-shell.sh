@@ -1,8 +1,9 @@
 #!/bin/bash
 # A perl -e reverse shell to a loopback listener: the socket becomes the shell's stdin,
 # stdout and stderr; the listener sends `id; exit` and reads the answer. (Perl's
-# open(STDIN, ">&S") duplicates the socket without dup2, so reverse-shell-socket-dup, which
-# follows dup2/dup3, does not see this one.)
+# open(STDIN, ">&S") first copies the socket to a new descriptor with fcntl(F_DUPFD) and
+# dup2s that copy onto 0-2, so reverse-shell-socket-dup, which follows the connected
+# descriptor itself, does not link them.)
 # technique: T1059
 # expect: perl-shell-one-liner
 set -eu
