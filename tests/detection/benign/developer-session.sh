@@ -3,7 +3,7 @@
 # look for the example .env file, run python and perl one-liners, fetch a page from a local
 # test server, look at processes, read the shell's own history back, and use the container
 # and cluster clients the ordinary way (refused here: no daemon, no cluster).
-# technique: T1552.001 T1552.004 T1059.006 T1059 T1552.005 T1003.007 T1552.003 T1609 T1610
+# technique: T1552.001 T1552.004 T1059.006 T1059 T1552.005 T1003.007 T1552.003 T1609 T1610 T1552.007
 set -eu
 mkdir -p src tests/keys
 printf 'def login(user, password):\n    return check(user, password)\n' > src/auth.py
