@@ -73,8 +73,10 @@ RUN python3 -m venv --system-site-packages /opt/tracee-py/venv \
         typer==0.29.2
 COPY --chown=10001:10001 pyproject.toml ./
 COPY --chown=10001:10001 tracee_py ./tracee_py
-# Anything pyproject.toml adds later still gets installed; pip check catches conflicts.
-RUN /opt/tracee-py/venv/bin/pip install --no-cache-dir /src \
+COPY --chown=10001:10001 scripts/constraints.txt ./
+# Anything pyproject.toml adds later still gets installed, at the versions the tests ran
+# with (constraints.txt); pip check catches conflicts.
+RUN /opt/tracee-py/venv/bin/pip install --no-cache-dir -c constraints.txt /src \
     && /opt/tracee-py/venv/bin/pip check
 
 # -- runtime ------------------------------------------------------------------------------

@@ -15,9 +15,10 @@ fi
 # images, their headers (bcc compiles against them inside the guests), QEMU and kmod.
 # chromium is the headless browser the report tests open reports in (Playwright drives it;
 # it downloads no browser of its own). Java 17 runs Spark (the optional `spark` extra) for
-# --engine spark and its tests.
+# --engine spark and its tests. cron and git: the benign corpus (tests/detection/benign)
+# runs a cron job, does git work and builds a Python wheel offline (python3-wheel).
 packages=(python3 python3-venv python3-bpfcc bpftool linux-headers-amd64 gcc make jq strace
-          util-linux iproute2 openssl
+          util-linux iproute2 openssl cron git python3-wheel
           linux-image-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
           qemu-system-x86 kmod chromium openjdk-17-jre-headless)
 missing=()
@@ -40,5 +41,6 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import bcc" 2>/dev/null; 
     /usr/bin/python3 -m venv --system-site-packages .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[dev,spark]'
+# -c: the versions CI last ran with (scripts/constraints.txt), so pip does not have to search.
+.venv/bin/python -m pip install -q -c scripts/constraints.txt -e '.[dev,spark]'
 echo "setup done: $(.venv/bin/tracee-py --version)" >&2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,26 @@ def test_containers_pods_and_nodes(scenario: Scenario) -> None:
     assert data.findings == [] and data.recording.lost == 7
     v = view(data, Limits())
     assert v.payload["nodes"] == 2
+
+
+def test_findings_carry_their_confidence(
+    data: ReportData, incident: Incident, tmp_path: Path
+) -> None:
+    by_id = {f.signature_id: f for f in data.findings}
+    assert {s: (f.severity, f.confidence) for s, f in by_id.items()} == {
+        "shadow-read": ("high", "high"),
+        "shell-history-deletion": ("medium", "medium"),
+        "tmp-download-exec": ("high", "medium"),
+    }
+    v = view(data, Limits())
+    assert {f["sig"]: f["conf"] for f in v.payload["findings"].values()} == {
+        "shadow-read": "high",
+        "shell-history-deletion": "medium",
+        "tmp-download-exec": "medium",
+    }
+    out = tmp_path / "report.html"
+    write_report(incident.root, out)
+    html = out.read_text()
+    rows = re.findall(r'<tr data-sev="(\w+)" data-rank="\d" data-confidence="(\w+)"', html)
+    assert sorted(rows) == [("high", "high"), ("high", "medium"), ("medium", "medium")]
+    assert html.count('<span class="small muted confidence">medium confidence</span>') == 2

@@ -37,6 +37,13 @@ def rule(
     return head + "detection:\n" + textwrap.indent(textwrap.dedent(detection).strip(), "  ") + "\n"
 
 
+def auditd_rule(n: int, title: str, detection: str) -> str:
+    """A rule over ``service: auditd`` (written with ``rule`` and its log source swapped)."""
+    return rule(n, title, "process_creation", detection).replace(
+        "category: process_creation", "service: auditd"
+    )
+
+
 # name -> (rule text, expected findings as (process_id, second))
 CASES: dict[str, tuple[str, list[tuple[int, int]]]] = {
     "endswith": (
@@ -382,6 +389,137 @@ CASES: dict[str, tuple[str, list[tuple[int, int]]]] = {
         ),
         [(600, 17)],
     ),
+    "user_root": (
+        rule(
+            24,
+            "root by name",
+            "process_creation",
+            """
+        sel:
+          User: ROOT
+        condition: sel
+    """,
+        ),
+        [(300, 4), (700, 19)],
+    ),
+    "user_uid_number": (
+        rule(
+            25,
+            "uid as a number",
+            "process_creation",
+            """
+        sel:
+          User: 1000
+          Image|endswith: /python3
+        condition: sel
+    """,
+        ),
+        [(400, 6)],
+    ),
+    "bad_date": (
+        rule(
+            26,
+            "a date SigmaHQ wrote day-first",
+            "process_creation",
+            """
+        sel:
+          CommandLine|contains: pty.spawn
+        condition: sel
+    """,
+        ).replace("status: test\n", "status: test\ndate: 2023/30/05\nmodified: someday\n"),
+        [(400, 6)],
+    ),
+    "auditd_execve_args": (
+        auditd_rule(
+            27,
+            "argv by position",
+            """
+        sel:
+          type: execve
+          a0: curl
+          a1: '-o'
+          a3|startswith: 'http://'
+        condition: sel
+    """,
+        ),
+        [(200, 2)],
+    ),
+    "auditd_execve_any": (
+        auditd_rule(
+            28,
+            "every exec",
+            """
+        sel:
+          type: EXECVE
+          argc|gte: 1
+        condition: sel
+    """,
+        ),
+        [(200, 2), (300, 4), (400, 6), (700, 19)],
+    ),
+    "auditd_keywords": (
+        auditd_rule(
+            29,
+            "keywords in the exec record",
+            """
+        sel:
+          type: EXECVE
+        both:
+          '|all':
+            - 'PTY.SPAWN'
+            - import
+        either:
+          - base64 -d
+          - nothing-like-this
+        condition: sel and (both or either)
+    """,
+        ),
+        [(300, 4), (400, 6)],
+    ),
+    "auditd_path_delete": (
+        auditd_rule(
+            35,
+            "log deleted",
+            """
+        sel:
+          type: PATH
+          name: /var/log/auth.log
+          nametype: DELETE
+        condition: sel
+    """,
+        ),
+        [(300, 11)],
+    ),
+    "auditd_path_create": (
+        auditd_rule(
+            36,
+            "created under /tmp or /usr/local/bin",
+            """
+        sel:
+          type: PATH
+          nametype: CREATE
+          name|startswith: ['/tmp/', '/usr/local/bin/']
+        condition: sel
+    """,
+        ),
+        [(200, 9), (400, 12)],
+    ),
+    "auditd_syscall": (
+        auditd_rule(
+            37,
+            "connect by uid 1000",
+            """
+        sel:
+          type: SYSCALL
+          SYSCALL: connect
+          success: 'yes'
+          euid: 1000
+          exe|endswith: /curl
+        condition: sel
+    """,
+        ),
+        [(200, 13), (200, 14), (200, 15), (200, 16), (200, 20)],
+    ),
 }
 
 # name -> (text, reason fragment)
@@ -425,17 +563,94 @@ NOT_CONVERTED: dict[str, tuple[str, str]] = {
         ),
         "keyword",
     ),
-    "auditd": (
+    "user_name": (
         rule(
-            54,
-            "auditd",
+            55,
+            "a user name",
             "process_creation",
             """
         sel:
-          type: EXECVE
+          User: www-data
         condition: sel
     """,
-        ).replace("category: process_creation", "service: auditd"),
+        ),
+        "the recording holds uids, not user names",
+    ),
+    "user_pattern": (
+        rule(
+            56,
+            "a user pattern",
+            "process_creation",
+            """
+        sel:
+          User|startswith: '10'
+        condition: sel
+    """,
+        ),
+        "User value '10*'",
+    ),
+    "auditd_syscall_args": (
+        auditd_rule(
+            54,
+            "socket family",
+            """
+        sel:
+          type: SYSCALL
+          SYSCALL: socket
+          a0: 26
+        condition: sel
+    """,
+        ),
+        "a0..aN of SYSCALL records (raw syscall arguments) are not recorded",
+    ),
+    "auditd_add_user": (
+        auditd_rule(
+            57,
+            "account added",
+            """
+        sel:
+          type: ADD_USER
+        condition: sel
+    """,
+        ),
+        "audit record type ADD_USER is not recorded",
+    ),
+    "auditd_key": (
+        auditd_rule(
+            58,
+            "audit key",
+            """
+        sel:
+          type: SYSCALL
+          key: network_connect_4
+        condition: sel
+    """,
+        ),
+        "field 'key' of log source service:auditd",
+    ),
+    "empty_selection": (
+        rule(
+            75,
+            "a selection left empty",
+            "process_creation",
+            """
+        sel:
+        condition: sel
+    """,
+        ),
+        "a search with no value (an empty selection)",
+    ),
+    "journald": (
+        rule(
+            59,
+            "journald",
+            "process_creation",
+            """
+        sel:
+          MESSAGE: x
+        condition: sel
+    """,
+        ).replace("category: process_creation", "service: journald"),
         "log source not recorded",
     ),
 }
@@ -476,7 +691,7 @@ correlation:
   timespan: 1m
   condition: {{field: DestinationPort, gte: 4}}
 ---
-title: ordered is not supported
+title: connects, then the log goes (not the order)
 id: {uuid(33)}
 status: test
 correlation:
@@ -520,11 +735,151 @@ correlation:
 """
 )
 
+
+def correlation(n: int, title: str, body: str) -> str:
+    return (
+        f"title: {title}\nid: {uuid(n)}\nstatus: test\ncorrelation:\n"
+        + textwrap.indent(textwrap.dedent(body).strip(), "  ")
+        + "\n"
+    )
+
+
+# Over curl_connects: curl (200) connects at 13 (port 80), 14, 15, 16 (4444-4446), 20 (8080).
+MORE_CORRELATIONS = [
+    correlation(
+        60,
+        "the log goes, then connections",
+        """
+        type: temporal_ordered
+        rules: [auth_log_gone, curl_connects]
+        timespan: 1m
+        """,
+    ),
+    correlation(
+        61,
+        "in order, but not within a second",
+        """
+        type: temporal_ordered
+        rules: [auth_log_gone, curl_connects]
+        timespan: 1s
+        """,
+    ),
+    correlation(
+        62,
+        "ports add up",
+        """
+        type: value_sum
+        rules: [curl_connects]
+        group-by: [Image]
+        timespan: 1m
+        condition: {field: DestinationPort, gte: 13000}
+        """,
+    ),
+    correlation(
+        63,
+        "average port",
+        """
+        type: value_avg
+        rules: [curl_connects]
+        group-by: [Image]
+        timespan: 1m
+        condition: {field: DestinationPort, gt: 3000}
+        """,
+    ),
+    correlation(
+        64,
+        "median port",
+        """
+        type: value_median
+        rules: [curl_connects]
+        timespan: 1m
+        condition: {field: DestinationPort, gte: 4444}
+        """,
+    ),
+    correlation(
+        65,
+        "90th percentile port",
+        """
+        type: value_percentile
+        rules: [curl_connects]
+        timespan: 1m
+        condition: {field: DestinationPort, percentile: 90, gte: 4000}
+        """,
+    ),
+    correlation(
+        66,
+        "a quiet two seconds",
+        """
+        type: event_count
+        rules: [curl_connects]
+        group-by: [Image]
+        timespan: 2s
+        condition: {lt: 2}
+        """,
+    ),
+    correlation(
+        67,
+        "not alone within a second",
+        """
+        type: event_count
+        rules: [curl_connects]
+        timespan: 1s
+        condition: {neq: 1}
+        """,
+    ),
+    correlation(
+        68,
+        "same program by alias",
+        """
+        type: temporal
+        rules: [curl_exec, curl_connects]
+        group-by: [program]
+        aliases:
+          program: {curl_exec: Image, curl_connects: Image}
+        timespan: 1m
+        """,
+    ),
+    correlation(
+        69,
+        "parent of one, image of the other",
+        """
+        type: temporal
+        rules: [curl_exec, curl_connects]
+        group-by: [program]
+        aliases:
+          program: {curl_exec: ParentImage, curl_connects: Image}
+        timespan: 1m
+        """,
+    ),
+    correlation(
+        70,
+        "a boolean temporal condition",
+        """
+        type: temporal
+        timespan: 1m
+        condition: curl_exec and not auth_log_gone
+        """,
+    ),
+]
+
 CORRELATION_EXPECTED = {
     uuid(31): [(200, 15)],
     uuid(32): [(200, 16)],
+    uuid(33): [],
     uuid(42): [(300, 11)],
+    uuid(60): [(200, 13)],
+    uuid(61): [],
+    uuid(62): [(200, 16)],
+    uuid(63): [(200, 16)],
+    uuid(64): [(200, 15)],
+    uuid(65): [(200, 14)],
+    uuid(66): [(200, 16)],
+    uuid(67): [(200, 14)],
+    uuid(68): [(200, 13)],
+    uuid(69): [],
 }
+# Correlations that do not convert, with the reason.
+CORRELATION_NOT_CONVERTED = {uuid(70): "extended (boolean) temporal conditions are not supported"}
 
 
 def write_rules(folder: Path) -> Path:
@@ -537,4 +892,5 @@ def write_rules(folder: Path) -> Path:
     (sub / "connect.yml").write_text(BASE_CONNECT)
     (sub / "counts.yaml").write_text(CORRELATIONS)
     (sub / "temporal.yml").write_text(TEMPORAL)
+    (sub / "more.yml").write_text("---\n".join(MORE_CORRELATIONS))
     return folder

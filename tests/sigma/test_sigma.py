@@ -14,7 +14,10 @@ from typer.testing import CliRunner
 from tests.sigma.rules import (
     CASES,
     CORRELATION_EXPECTED,
+    CORRELATION_NOT_CONVERTED,
+    MORE_CORRELATIONS,
     NOT_CONVERTED,
+    rule,
     uuid,
     write_rules,
 )
@@ -24,6 +27,9 @@ from tracee_py.signatures.model import Severity
 from tracee_py.signatures.sigma import CONVERTED, load_sigma
 
 SECOND0 = "2026-03-14T22:00:"
+# Every rule write_rules writes: one file per case, the connect rule, three correlations
+# and three temporal documents, and the further correlations.
+RULES_WRITTEN = len(CASES) + len(NOT_CONVERTED) + 7 + len(MORE_CORRELATIONS)
 
 
 @pytest.fixture(scope="module")
@@ -76,14 +82,16 @@ def test_rules_used_by_a_correlation_do_not_run_alone(
 def test_every_rule_is_in_the_report_with_its_reason(rules_dir: Path) -> None:
     report = load_sigma([rules_dir]).conversions
     ids = [c.id for c in report]
-    assert len(ids) == len(set(ids)) == len(CASES) + len(NOT_CONVERTED) + 7
+    assert len(ids) == len(set(ids)) == RULES_WRITTEN
     by_file = {c.file.stem: c for c in report if c.file.parent == rules_dir}
     for name, (_, fragment) in NOT_CONVERTED.items():
         assert by_file[name].status == "not_converted"
         assert fragment in (by_file[name].reason or "")
-    ordered = next(c for c in report if c.id == uuid(33))
-    assert ordered.status == "not_converted"
-    assert ordered.reason == "correlation type temporal_ordered is not supported"
+    for rule_id, reason in CORRELATION_NOT_CONVERTED.items():
+        unsupported = next(c for c in report if c.id == rule_id)
+        assert (unsupported.status, unsupported.reason) == ("not_converted", reason)
+    for rule_id in CORRELATION_EXPECTED:
+        assert next(c for c in report if c.id == rule_id).status == CONVERTED
 
 
 def test_finding_shape(rules_dir: Path, recording: Path) -> None:
@@ -153,10 +161,11 @@ def test_sig_check_sigma_jsonl(rules_dir: Path) -> None:
     result = CliRunner().invoke(app, ["sig", "check", "--sigma", str(rules_dir), "-o", "jsonl"])
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(rows) == len(CASES) + len(NOT_CONVERTED) + 7
+    assert len(rows) == RULES_WRITTEN
     for row in rows:
         assert {"file", "id", "title", "status", "reason"} <= set(row)
-    assert sum(r["status"] == "not_converted" for r in rows) == len(NOT_CONVERTED) + 1
+    not_converted = len(NOT_CONVERTED) + len(CORRELATION_NOT_CONVERTED)
+    assert sum(r["status"] == "not_converted" for r in rows) == not_converted
 
 
 def test_sig_run_sigma_sarif_and_junit(rules_dir: Path, recording: Path) -> None:
@@ -198,10 +207,13 @@ def test_example_rules_report() -> None:
     runner = CliRunner()
     table = runner.invoke(app, ["sig", "check", "--sigma", str(EXAMPLES)])
     assert table.exit_code == 0, table.output
-    assert "6 Sigma rules: 5 converted, 1 not converted" in table.stderr
+    assert "9 Sigma rules: 8 converted, 1 not converted" in table.stderr
     rows = runner.invoke(app, ["sig", "check", "--sigma", str(EXAMPLES), "-o", "json"])
     status = {Path(r["file"]).name + f":{r['line']}": r["status"] for r in json.loads(rows.stdout)}
     assert status == {
+        "auditd-download-then-chmod.yml:1": "converted",
+        "auditd-download-then-chmod.yml:18": "converted",
+        "auditd-download-then-chmod.yml:39": "converted",
         "download-to-tmp.yml:1": "converted",
         "log-deleted.yml:1": "converted",
         "office-name.yml:1": "not_converted",
@@ -252,3 +264,23 @@ def test_base64_values_match_case_sensitively(rules_dir: Path) -> None:
     assert " LIKE '%Y3Vyb%' ESCAPE" in offset and "ILIKE" not in offset
     whole = signatures[uuid(9)].sql.split("WHERE")[-1]
     assert " LIKE '%Y3VybA==%' ESCAPE" in whole and "ILIKE" not in whole
+
+
+def test_confidence_comes_from_the_rule_status(tmp_path: Path, recording: Path) -> None:
+    detection = "sel:\n  Image|endswith: /curl\ncondition: sel"
+    statuses = {"stable": 31, "test": 32, "experimental": 33, "deprecated": 34, None: 35}
+    for status, n in statuses.items():
+        text = rule(n, f"curl {status}", "process_creation", detection)
+        text = text.replace("status: test\n", f"status: {status}\n" if status else "")
+        (tmp_path / f"r{n}.yml").write_text(text)
+    loaded = load_sigma([tmp_path])
+    by_id = {s.id: s.confidence.label for s in loaded.signatures}
+    assert by_id == {
+        uuid(31): "high",
+        uuid(32): "medium",
+        uuid(33): "low",
+        uuid(34): "low",
+        uuid(35): "low",
+    }
+    result = run_on_dataset(recording, [s for s in loaded.signatures if s.id == uuid(31)])
+    assert [f.to_dict()["confidence"] for f in result.findings] == ["high"]

@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tracee_py.signatures import (
     SignatureSet,
@@ -15,6 +16,7 @@ from tracee_py.signatures import (
     run_on_dataset,
     verify_samples,
 )
+from tracee_py.signatures.model import CONFIDENCE_LABELS
 from tracee_py.signatures.samples import read_sample_file
 
 from .conftest import ID_STRIDE
@@ -83,6 +85,10 @@ def test_signature_is_complete(sig_id: str) -> None:
     assert sig.detail and "{" in sig.detail, "the detail sentence should carry evidence"
     assert sig.tactic.id.startswith("TA") and sig.technique.id.startswith("T")
     assert sig.event_kinds, "the load plan needs to know which kinds the signature reads"
+    # packs may leave confidence to its default; the catalog says it for every rule
+    stated = yaml.safe_load(sig.rule_file.read_text()).get("confidence")
+    assert stated in CONFIDENCE_LABELS, "say how sure a finding is: confidence: low|medium|high"
+    assert sig.confidence.label == stated
     positive = read_sample_file(sig.positive_file)
     negative = read_sample_file(sig.negative_file)
     assert positive.marked, 'mark the rows findings must point at with "_finding": true'

@@ -39,6 +39,8 @@ def test_list_json_and_filters() -> None:
     assert len(rows) == CATALOG_SIZE
     shadow = next(r for r in rows if r["id"] == "shadow-read")
     assert shadow["severity"] == "high" and shadow["ready"] is True
+    assert shadow["confidence"] == "high" and shadow["mitre_also"] == []
+    assert {r["confidence"] for r in rows} <= {"low", "medium", "high"}
     assert shadow["mitre_technique"].startswith("T1003.008")
     assert shadow["events"] == ["file_open"]
 
@@ -129,6 +131,10 @@ def test_run_table(recording: Path) -> None:
     result = runner.invoke(app, ["sig", "run", "--data", str(recording)])
     assert result.exit_code == 0, result.output
     assert "reverse-shell-socket-dup" in result.stdout
+    header = result.stdout.splitlines()[0].split()
+    assert header[:4] == ["TIME", "SEVERITY", "CONFIDENCE", "SIGNATURE"]
+    shadow = [line.split() for line in result.stdout.splitlines() if " shadow-read " in line]
+    assert shadow and all(cells[1:4] == ["high", "high", "shadow-read"] for cells in shadow)
     assert "findings (" in result.stderr and f"from {CATALOG_SIZE} signatures" in result.stderr
 
 
@@ -140,6 +146,10 @@ def test_run_jsonl_with_filters(recording: Path) -> None:
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert {r["signature_id"] for r in rows} == {"shadow-read", "ssh-private-key-read"}
     assert rows == sorted(rows, key=lambda r: r["time"])
+    assert {(r["signature_id"], r["severity"], r["confidence"]) for r in rows} == {
+        ("shadow-read", "high", "high"),
+        ("ssh-private-key-read", "high", "medium"),
+    }
     only_critical = sig("run", "--data", str(recording), "-o", "json", "--severity", "critical")
     assert {r["severity"] for r in json.loads(only_critical.stdout)} == {"critical"}
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tracee_py.signatures import (
+    Confidence,
     Severity,
     SignatureSetError,
     builtin_catalog,
@@ -14,7 +15,7 @@ from tracee_py.signatures import (
     load_signatures,
 )
 
-from .conftest import MOTD_ROWS, jsonl, write_signature
+from .conftest import GOOD_RULE, MOTD_ROWS, jsonl, write_signature
 
 
 def problems_of(*dirs: Path) -> list[str]:
@@ -210,3 +211,53 @@ def test_sql_naming_a_kind_not_in_requires(tmp_path: Path) -> None:
         "names event kind(s) file_unlink missing from requires.events" in p
         for p in problems_of(tmp_path)
     )
+
+
+# -- confidence and mitre.also ------------------------------------------------------------------
+
+
+def test_confidence_is_read_and_defaults_to_medium(tmp_path: Path) -> None:
+    rule = GOOD_RULE.format(id="motd-read", severity="low")
+    write_signature(
+        tmp_path, "motd-read", rule.replace("severity: low\n", "severity: low\nconfidence: high\n")
+    )
+    write_signature(tmp_path, "motd-again")  # says nothing: a third-party pack's default
+    sigs = load_signatures([tmp_path])
+    assert sigs.by_id("motd-read").confidence is Confidence.HIGH
+    assert sigs.by_id("motd-again").confidence is Confidence.MEDIUM
+
+
+def test_bad_confidence_and_also_are_reported_with_their_place(tmp_path: Path) -> None:
+    rule = GOOD_RULE.format(id="motd-read", severity="low")
+    rule = rule.replace("severity: low\n", "severity: low\nconfidence: sure\n")
+    rule = rule.replace(
+        "  technique: {id: T1082, name: System Information Discovery}\n",
+        "  technique: {id: T1082, name: System Information Discovery}\n"
+        "  also: [T1016, T9999, T1082, T1016, T1566.001x, T1528]\n",
+    )
+    write_signature(tmp_path, "motd-read", rule)
+    d = tmp_path / "motd-read" / "rule.yaml"
+    # sorted by line, then message, as every problem list is
+    assert problems_of(tmp_path) == [
+        f"{d}:5:13: unknown confidence 'sure' (choose from low, medium, high)",
+        f"{d}:9:31: mitre.also: T1016 is named twice",
+        f"{d}:9:24: mitre.also: T1082 is named twice",  # the technique itself
+        # Steal Application Access Token: Containers and cloud platforms, not Linux
+        f"{d}:9:50: mitre.also: T1528 is not a Linux technique of ATT&CK",
+        f"{d}:9:17: mitre.also: T9999 is not a Linux technique of ATT&CK",
+        f"{d}:9:38: mitre.also[4] must look like T1053.006, not 'T1566.001x'",
+    ]
+
+
+def test_also_takes_names_from_the_attack_data(tmp_path: Path) -> None:
+    rule = GOOD_RULE.format(id="motd-read", severity="low").replace(
+        "  technique: {id: T1082, name: System Information Discovery}\n",
+        "  technique: {id: T1082, name: System Information Discovery}\n"
+        "  also: [T1016, T1053.006]\n",
+    )
+    write_signature(tmp_path, "motd-read", rule)
+    sig = load_signatures([tmp_path]).by_id("motd-read")
+    assert [str(ref) for ref in sig.also] == [
+        "T1016 System Network Configuration Discovery",
+        "T1053.006 Scheduled Task/Job: Systemd Timers",
+    ]

@@ -61,6 +61,16 @@ def test_sarif_is_valid_and_complete(result: RunResult, catalog: SignatureSet) -
     )
     assert shadow["helpUri"] == technique_url("T1003.008")
     assert shadow["properties"]["security-severity"] == "8.0"
+    # GitHub code scanning reads precision beside security-severity
+    assert shadow["properties"]["precision"] == "high"
+    assert shadow["properties"]["confidence"] == "high"
+    assert shadow["properties"]["mitre-also"] == []
+    assert "Severity: high\nConfidence: high" in shadow["help"]["text"]
+    assert "**Confidence:** high" in shadow["help"]["markdown"]
+    precisions = {r["id"]: r["properties"]["precision"] for r in rules}
+    assert precisions == {s.id: s.confidence.label for s in catalog.signatures}
+    assert (precisions["mprotect-wx"], precisions["cron-persistence"]) == ("low", "low")
+    assert precisions["ssh-private-key-read"] == "medium"
     assert {"security", "external/mitre-attack/TA0006", "external/mitre-attack/T1003.008"} <= set(
         shadow["properties"]["tags"]
     )
@@ -77,6 +87,8 @@ def test_sarif_is_valid_and_complete(result: RunResult, catalog: SignatureSet) -
         assert r["partialFingerprints"]["traceePyFinding/v1"]
     first = by_rule["shadow-read"][0]
     assert first["level"] == "error"
+    assert first["properties"]["confidence"] == "high"
+    assert by_rule["mprotect-wx"][0]["properties"]["confidence"] == "low"
     assert "cat (/usr/bin/cat) opened /etc/shadow for reading (allowed)" in first["message"]["text"]
     assert "ancestry cat <- bash;" in first["message"]["text"]
     mprotect = by_rule["mprotect-wx"][0]
@@ -107,7 +119,12 @@ def test_junit_has_one_testcase_per_signature(result: RunResult, catalog: Signat
     shadow = next(c for c in cases if c.get("name", "").startswith("shadow-read:"))
     failure = shadow.find("failure")
     assert failure is not None and failure.get("type") == "high"
-    assert failure.get("message", "").startswith("2 findings (high, T1003.008")
+    assert failure.get("message", "").startswith("2 findings (high, confidence high, T1003.008")
+    cron = next(c for c in cases if c.get("name", "").startswith("cron-persistence:"))
+    cron_failure = cron.find("failure")
+    assert cron_failure is not None
+    message = cron_failure.get("message", "")
+    assert message.startswith("2 findings (medium, confidence low, T1053.003")
     assert "opened /etc/shadow for reading" in (failure.text or "")
     for case in cases:
         float(case.get("time", "x"))  # a number of seconds
@@ -138,10 +155,13 @@ def test_json_and_jsonl_carry_the_finding_record(result: RunResult) -> None:
         "signature_id",
         "name",
         "severity",
+        "confidence",
         "mitre_tactic",
         "mitre_tactic_id",
         "mitre_technique",
         "mitre_technique_id",
+        "mitre_also",
+        "mitre_also_ids",
         "time",
         "node",
         "process_id",
@@ -159,6 +179,8 @@ def test_json_and_jsonl_carry_the_finding_record(result: RunResult) -> None:
         "evidence",
     }
     assert record["mitre_technique"] == "T1528 Steal Application Access Token"
+    assert record["severity"] == "high" and record["confidence"] == "medium"
+    assert record["mitre_also"] == [] and record["mitre_also_ids"] == []
     assert record["time"] == "2026-03-14T22:00:01.002000000Z"
     assert record["pod_name"] == "api-5c7d9" and record["container_name"] == "api"
     assert record["ancestry"] == ["/bin/busybox", "/usr/bin/containerd-shim-runc-v2"]

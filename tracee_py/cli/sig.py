@@ -34,6 +34,7 @@ from tracee_py.cli.output import data_console
 from tracee_py.errors import UsageError
 from tracee_py.printable import printable
 from tracee_py.query.interrupt import check_timeout
+from tracee_py.signatures import coverage as attack_coverage
 from tracee_py.signatures import report
 from tracee_py.signatures.engine import (
     DEFAULT_MAX_FINDINGS,
@@ -77,6 +78,12 @@ class ListFormat(StrEnum):
 class TestFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+class CoverageFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
 
 
 class RunFormat(StrEnum):
@@ -198,8 +205,10 @@ def _signature_dict(sig: Signature) -> dict[str, Any]:
         "id": sig.id,
         "name": sig.name,
         "severity": sig.severity.label,
+        "confidence": sig.confidence.label,
         "mitre_tactic": str(sig.tactic),
         "mitre_technique": str(sig.technique),
+        "mitre_also": [str(ref) for ref in sig.also],
         "tags": list(sig.tags),
         "events": sorted(sig.event_kinds) if sig.event_kinds is not None else None,
         "ready": sig.ready,
@@ -245,12 +254,13 @@ def list_signatures(
             _write("".join(json.dumps(_signature_dict(s)) + "\n" for s in sigs))
             return
         table = Table(box=None, pad_edge=False, header_style="bold")
-        for column in ("ID", "SEVERITY", "TACTIC", "TECHNIQUE", "NAME", "STATUS"):
+        for column in ("ID", "SEVERITY", "CONFIDENCE", "TACTIC", "TECHNIQUE", "NAME", "STATUS"):
             table.add_column(column, overflow="fold")
         for s in sigs:
             table.add_row(
                 s.id,
                 _severity_markup(s.severity),
+                s.confidence.label,
                 _plain(s.tactic.name),
                 _plain(f"{s.technique.id} {s.technique.name}"),
                 _plain(s.name),
@@ -276,6 +286,74 @@ def _severity_markup(severity: Severity) -> str:
         Severity.CRITICAL: "bold red",
     }[severity]
     return f"[{color}]{severity.label}[/]"
+
+
+# -- sig coverage -----------------------------------------------------------------------------
+
+
+@sig_app.command("coverage")
+def coverage(
+    signatures: list[Path] | None = SIGNATURES_OPTION,
+    no_builtin: bool = NO_BUILTIN_OPTION,
+    procedures: Path | None = typer.Option(
+        None,
+        "--procedures",
+        help="Folder of procedure scripts (# technique: and # expect: headers); "
+        "default: tests/detection/procedures of this checkout.",
+    ),
+    output: CoverageFormat = typer.Option(
+        CoverageFormat.table, "--output", "-o", help="Output format."
+    ),
+) -> None:
+    """How much of the Linux ATT&CK matrix the signatures cover, per tactic: techniques,
+    host-visible, covered (a signature and a procedure recorded for it), signature only,
+    needs a new event kind, not visible. ``-o markdown`` writes docs/coverage.md; ``-o
+    json`` lists every technique with its status, signatures and procedures.
+
+    Examples:
+
+        tracee-py sig coverage
+
+        tracee-py sig coverage -o markdown > docs/coverage.md
+
+        tracee-py sig coverage -o json | jq '.techniques[] | select(.status == "not covered")'
+    """
+
+    def body() -> None:
+        sigs = load_signatures(
+            _directories(signatures, no_builtin), check_sql=False, check_samples=False
+        )
+        cov = attack_coverage.catalog_coverage(sigs, procedures)
+        if output is CoverageFormat.markdown:
+            _write(attack_coverage.coverage_markdown(cov))
+            return
+        if output is CoverageFormat.json:
+            _write(json.dumps(attack_coverage.coverage_dict(cov), indent=2) + "\n")
+            return
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        columns = ("TACTIC", "TECHNIQUES", "HOST-VISIBLE", "COVERED", "SIGNATURE ONLY")
+        for column in (*columns, "NOT COVERED", "NEEDS NEW KIND", "NOT VISIBLE", "COVERED %"):
+            table.add_column(column, justify="left" if column == "TACTIC" else "right")
+        rows = [(f"{t.id} {t.name}", cov.per_tactic[t.id]) for t in cov.matrix.tactics]
+        for label, c in [*rows, ("total", cov.total)]:
+            d = c.to_dict()
+            table.add_row(
+                label,
+                *(str(d[k]) for k in ("techniques", "host_visible", "covered", "signature_only")),
+                *(str(d[k]) for k in ("not_covered", "needs_new_kind", "not_visible")),
+                attack_coverage.percent(c.covered, c.recorder_visible),
+            )
+        data_console().print(table)
+        total = cov.total
+        err_console.print(
+            f"ATT&CK v{cov.matrix.version} Linux: {total.covered} of {total.recorder_visible} "
+            "techniques a host recorder can see are covered "
+            f"({attack_coverage.percent(total.covered, total.recorder_visible)}); "
+            f"{len(cov.procedures)} procedures",
+            highlight=False,
+        )
+
+    body()
 
 
 # -- sig check --------------------------------------------------------------------------------
@@ -622,7 +700,8 @@ def _print_findings(findings: list[Finding]) -> None:
     if not findings:
         return
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("TIME", "SEVERITY", "SIGNATURE", "PROCESS", "WHERE", "DETAIL", "ANCESTRY"):
+    columns = ("TIME", "SEVERITY", "CONFIDENCE", "SIGNATURE", "PROCESS", "WHERE", "DETAIL")
+    for column in (*columns, "ANCESTRY"):
         table.add_column(column, overflow="fold")
     for f in findings:
         where = f.node or "?"
@@ -633,6 +712,7 @@ def _print_findings(findings: list[Finding]) -> None:
         table.add_row(
             f.time[:23] + "Z",
             _severity_markup(f.severity),
+            f.confidence.label,
             f.signature_id,
             _plain(f"{f.comm or '?'}[{f.pid if f.pid is not None else '?'}]"),
             _plain(where),

@@ -184,6 +184,7 @@ def _finding(f: Finding) -> ReportFinding:
         name=f.name,
         severity=f.severity.label,
         severity_rank=int(f.severity),
+        confidence=f.confidence.label,
         tactic=str(f.mitre_tactic),
         technique_id=f.mitre_technique.id,
         technique=f.mitre_technique.name,

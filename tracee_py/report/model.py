@@ -89,6 +89,7 @@ class ReportFinding:
     name: str
     severity: str
     severity_rank: int
+    confidence: str
     tactic: str
     technique_id: str
     technique: str

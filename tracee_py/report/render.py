@@ -158,6 +158,7 @@ def view(data: ReportData, limits: Limits) -> View:
         "findings": {
             f.id: {
                 "sev": f.severity,
+                "conf": f.confidence,
                 "name": f.name,
                 "sig": f.signature_id,
                 "time": f.time,

@@ -20,7 +20,14 @@ from tracee_py.signatures.loader import (
     collect_signatures,
     load_signatures,
 )
-from tracee_py.signatures.model import Finding, MitreRef, Problem, Severity, Signature
+from tracee_py.signatures.model import (
+    Confidence,
+    Finding,
+    MitreRef,
+    Problem,
+    Severity,
+    Signature,
+)
 from tracee_py.signatures.samples import SampleOutcome, verify_all_samples, verify_samples
 from tracee_py.signatures.sandbox import (
     AccessDenied,
@@ -33,6 +40,7 @@ from tracee_py.signatures.sandbox import (
 
 __all__ = [
     "AccessDenied",
+    "Confidence",
     "Finding",
     "MitreRef",
     "Problem",

@@ -23,8 +23,12 @@ import yaml
 from tracee_py.errors import SignatureError
 from tracee_py.safeio import UnsafeFile, read_regular
 from tracee_py.schema import EVENT_COLUMNS, EVENT_KINDS
+from tracee_py.signatures.attack import AttackDataError, load_attack
 from tracee_py.signatures.model import (
+    CONFIDENCE_LABELS,
+    DEFAULT_CONFIDENCE,
     SEVERITY_LABELS,
+    Confidence,
     MitreRef,
     Problem,
     Severity,
@@ -46,7 +50,18 @@ RULE_KEYS: dict[str, tuple[type | tuple[type, ...], bool, str]] = {
     "name": (str, True, "a short title"),
     "description": (str, True, "what the behaviour is and why it matters"),
     "severity": (str, True, "one of " + ", ".join(SEVERITY_LABELS)),
-    "mitre": (dict, True, "tactic and technique, each with id and name"),
+    "confidence": (
+        str,
+        False,
+        "one of "
+        + ", ".join(CONFIDENCE_LABELS)
+        + f": how sure a finding is to be the attack (default {DEFAULT_CONFIDENCE.label})",
+    ),
+    "mitre": (
+        dict,
+        True,
+        "tactic and technique, each with id and name; also: further Linux technique ids",
+    ),
     "tags": (list, False, "a list of words"),
     "sql": (str, True, "one DuckDB SELECT returning time, process_id and evidence"),
     "detail": (str, True, "one sentence with {column} placeholders"),
@@ -56,7 +71,7 @@ RULE_KEYS: dict[str, tuple[type | tuple[type, ...], bool, str]] = {
     "false_positives": (list, False, "known benign look-alikes"),
     "references": (list, False, "URLs"),
 }
-MITRE_KEYS = ("tactic", "technique")
+MITRE_KEYS = ("tactic", "technique", "also")
 # Limits for rule files from third parties: a rule is a page of text, never a document
 # that expands (aliases) or nests without end.
 MAX_RULE_BYTES = 256 * 1024
@@ -359,16 +374,25 @@ def _validate(data: dict[str, Any], doc: _Located, folder: Path) -> Signature | 
         except ValueError as exc:
             doc.problem(("severity",), str(exc))
 
+    confidence = DEFAULT_CONFIDENCE
+    if isinstance(data.get("confidence"), str):
+        try:
+            confidence = Confidence.parse(data["confidence"])
+        except ValueError as exc:
+            doc.problem(("confidence",), str(exc))
+
     tactic = technique = MitreRef("", "")
+    also: tuple[MitreRef, ...] = ()
     mitre = data.get("mitre")
     if isinstance(mitre, dict):
         for key in mitre:
             if key not in MITRE_KEYS:
                 doc.key_problem(
-                    ("mitre", key), f"unknown key {key!r} in mitre (use tactic, technique)"
+                    ("mitre", key), f"unknown key {key!r} in mitre (use tactic, technique, also)"
                 )
         tactic = _mitre_ref(mitre, "tactic", TACTIC_ID, "TA0006", doc)
         technique = _mitre_ref(mitre, "technique", TECHNIQUE_ID, "T1003.008", doc)
+        also = _mitre_also(mitre, technique.id, doc)
 
     tags = _text_list(data, "tags", doc)
     false_positives = _text_list(data, "false_positives", doc)
@@ -408,6 +432,8 @@ def _validate(data: dict[str, Any], doc: _Located, folder: Path) -> Signature | 
         name=name,
         description=description,
         severity=severity,
+        confidence=confidence,
+        also=also,
         tactic=tactic,
         technique=technique,
         sql=sql,
@@ -450,6 +476,34 @@ def _mitre_ref(
         doc.problem(("mitre", key, "name"), f"mitre.{key}.name is missing")
         ref_name = ""
     return MitreRef(ref_id, ref_name.strip())
+
+
+def _mitre_also(mitre: dict[str, Any], primary: str, doc: _Located) -> tuple[MitreRef, ...]:
+    """``also: [T1053.006, ...]``: Linux techniques of the ATT&CK data file; their names
+    come from it."""
+    value = mitre.get("also")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value:
+        doc.problem(("mitre", "also"), "mitre.also must be a list of technique ids")
+        return ()
+    try:
+        techniques = load_attack().techniques
+    except AttackDataError as exc:
+        doc.problem(("mitre", "also"), str(exc))
+        return ()
+    refs: list[MitreRef] = []
+    for i, tid in enumerate(value):
+        where = ("mitre", "also", i)
+        if not isinstance(tid, str) or not TECHNIQUE_ID.match(tid):
+            doc.problem(where, f"mitre.also[{i}] must look like T1053.006, not {tid!r}")
+        elif tid not in techniques:
+            doc.problem(where, f"mitre.also: {tid} is not a Linux technique of ATT&CK")
+        elif tid == primary or tid in {r.id for r in refs}:
+            doc.problem(where, f"mitre.also: {tid} is named twice")
+        else:
+            refs.append(MitreRef(tid, techniques[tid].name))
+    return tuple(refs)
 
 
 def _text_list(data: dict[str, Any], key: str, doc: _Located) -> tuple[str, ...]:

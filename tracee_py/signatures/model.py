@@ -35,6 +35,34 @@ class Severity(IntEnum):
 SEVERITY_LABELS: tuple[str, ...] = tuple(s.label for s in Severity)
 
 
+class Confidence(IntEnum):
+    """How sure a finding is to be the attack and not a benign look-alike; severity says
+    how bad it would be. Ordered like :class:`Severity`."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Confidence:
+        """``high`` -> ``Confidence.HIGH``; raises ``ValueError`` naming the choices."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(
+                f"unknown confidence {text!r} (choose from {', '.join(CONFIDENCE_LABELS)})"
+            ) from None
+
+
+CONFIDENCE_LABELS: tuple[str, ...] = tuple(c.label for c in Confidence)
+# What a rule that does not say gets (third-party packs; the catalog always says).
+DEFAULT_CONFIDENCE = Confidence.MEDIUM
+
+
 @dataclass(frozen=True)
 class MitreRef:
     """One ATT&CK object: a tactic (``TA0006``) or a technique (``T1003.008``)."""
@@ -95,6 +123,8 @@ class Signature:
     technique: MitreRef
     sql: str
     folder: Path
+    confidence: Confidence = DEFAULT_CONFIDENCE
+    also: tuple[MitreRef, ...] = ()  # further techniques it detects (mitre.also)
     tags: tuple[str, ...] = ()
     detail: str | None = None  # template with {column} placeholders
     required_events: tuple[str, ...] = ()  # event kinds the SQL reads
@@ -133,8 +163,10 @@ class Finding:
     signature_id: str
     name: str
     severity: Severity
+    confidence: Confidence
     mitre_tactic: MitreRef
     mitre_technique: MitreRef
+    mitre_also: tuple[MitreRef, ...]
     time_ns: int
     time: str  # ISO-8601 UTC, nanoseconds
     node: str | None
@@ -158,10 +190,13 @@ class Finding:
             "signature_id": self.signature_id,
             "name": self.name,
             "severity": self.severity.label,
+            "confidence": self.confidence.label,
             "mitre_tactic": str(self.mitre_tactic),
             "mitre_tactic_id": self.mitre_tactic.id,
             "mitre_technique": str(self.mitre_technique),
             "mitre_technique_id": self.mitre_technique.id,
+            "mitre_also": [str(ref) for ref in self.mitre_also],
+            "mitre_also_ids": [ref.id for ref in self.mitre_also],
             "time": self.time,
             "node": self.node,
             "process_id": self.process_id,

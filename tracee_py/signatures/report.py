@@ -17,7 +17,7 @@ from typing import Any
 from tracee_py import __version__
 from tracee_py.printable import xml_text
 from tracee_py.signatures.engine import RunResult, SignatureRun
-from tracee_py.signatures.model import Finding, Severity, Signature
+from tracee_py.signatures.model import Confidence, Finding, Severity, Signature
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -39,6 +39,14 @@ SECURITY_SEVERITY = {
     Severity.MEDIUM: "5.5",
     Severity.HIGH: "8.0",
     Severity.CRITICAL: "9.5",
+}
+
+# GitHub code scanning reads a rule's ``precision`` (very-high, high, medium, low) beside
+# its security-severity; ours is the rule's confidence, one to one.
+SARIF_PRECISION = {
+    Confidence.LOW: "low",
+    Confidence.MEDIUM: "medium",
+    Confidence.HIGH: "high",
 }
 
 
@@ -118,8 +126,11 @@ def _sarif_rule(sig: Signature) -> dict[str, Any]:
             "tags": mitre_tags(sig),
             "security-severity": SECURITY_SEVERITY[sig.severity],
             "severity": sig.severity.label,
+            "precision": SARIF_PRECISION[sig.confidence],
+            "confidence": sig.confidence.label,
             "mitre-tactic": str(sig.tactic),
             "mitre-technique": str(sig.technique),
+            "mitre-also": [str(ref) for ref in sig.also],
             "rule-file": str(sig.rule_file),
         },
     }
@@ -130,7 +141,8 @@ def _sarif_rule(sig: Signature) -> dict[str, Any]:
 
 def mitre_tags(sig: Signature) -> list[str]:
     tags = ["security", "mitre-attack"]
-    tags += [f"external/mitre-attack/{ref.id}" for ref in (sig.tactic, sig.technique) if ref.id]
+    refs = (sig.tactic, sig.technique, *sig.also)
+    tags += [f"external/mitre-attack/{ref.id}" for ref in refs if ref.id]
     return tags + [t for t in sig.tags if t not in tags]
 
 
@@ -143,7 +155,9 @@ def help_text(sig: Signature) -> str:
         sig.description,
         "",
         f"MITRE ATT&CK: {sig.tactic} / {sig.technique}",
+        *[f"Also: {ref}" for ref in sig.also],
         f"Severity: {sig.severity.label}",
+        f"Confidence: {sig.confidence.label}",
     ]
     if sig.false_positives:
         lines += ["", "Known benign look-alikes:"] + [f"- {fp}" for fp in sig.false_positives]
@@ -157,7 +171,9 @@ def help_markdown(sig: Signature) -> str:
         sig.description,
         "",
         f"**MITRE ATT&CK:** {sig.tactic} / [{sig.technique}]({technique_url(sig.technique.id)})",
+        *[f"**Also:** [{ref}]({technique_url(ref.id)})" for ref in sig.also],
         f"**Severity:** {sig.severity.label}",
+        f"**Confidence:** {sig.confidence.label}",
     ]
     if sig.false_positives:
         lines += ["", "**Known benign look-alikes:**"] + [f"- {fp}" for fp in sig.false_positives]
@@ -278,7 +294,7 @@ def _junit_case(suite: ET.Element, run: SignatureRun) -> None:
             "failure",
             {
                 "message": f"{n} finding{'s' if n != 1 else ''} ({sig.severity.label}, "
-                f"{sig.technique})",
+                f"confidence {sig.confidence.label}, {sig.technique})",
                 "type": sig.severity.label,
             },
         )

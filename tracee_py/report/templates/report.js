@@ -217,7 +217,9 @@
         head.appendChild(document.createTextNode(" "));
         head.appendChild(el("strong", null, f.name));
         box.appendChild(head);
-        box.appendChild(el("div", "small", f.time + " · " + f.technique + " · " + fid));
+        box.appendChild(
+          el("div", "small", f.time + " · " + f.conf + " confidence · " + f.technique + " · " + fid)
+        );
         box.appendChild(el("div", null, f.detail));
         if (f.ev.length) {
           var t = el("table", "plain evidence");

@@ -21,16 +21,35 @@ from typing import Any
 from sigma.collection import SigmaCollection
 from sigma.correlations import SigmaCorrelationRule
 from sigma.exceptions import (
+    SigmaAuthorError,
     SigmaConditionError,
+    SigmaDateError,
+    SigmaDescriptionError,
     SigmaDetectionError,
     SigmaError,
+    SigmaFalsePositivesError,
+    SigmaFieldsError,
+    SigmaLicenseError,
+    SigmaModifiedError,
     SigmaModifierError,
+    SigmaReferencesError,
     SigmaRegularExpressionError,
+    SigmaRelatedError,
     SigmaRuleLocation,
+    SigmaScopeError,
+    SigmaStatusError,
+    SigmaTaxonomyError,
 )
-from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule, SigmaRuleBase
+from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaLogSource, SigmaRule, SigmaRuleBase
 
-from tracee_py.signatures.model import MitreRef, Problem, Severity, Signature, SourceLocation
+from tracee_py.signatures.model import (
+    Confidence,
+    MitreRef,
+    Problem,
+    Severity,
+    Signature,
+    SourceLocation,
+)
 from tracee_py.signatures.sigma.backend import TraceeSqlBackend
 from tracee_py.signatures.sigma.correlation import Unsupported, correlation_sql
 from tracee_py.signatures.sigma.files import (
@@ -40,7 +59,7 @@ from tracee_py.signatures.sigma.files import (
     read_documents,
     sigma_files,
 )
-from tracee_py.signatures.sigma.pipeline import FINDING_COLUMNS, LOG_SOURCES, tracee_pipeline
+from tracee_py.signatures.sigma.pipeline import FINDING_COLUMNS, source_for, tracee_pipeline
 from tracee_py.signatures.sqlcheck import check_signature_sql
 
 CONVERTED = "converted"
@@ -79,6 +98,23 @@ _INVALID = (
     SigmaModifierError,
     SigmaRegularExpressionError,
 )
+# Errors in fields that change nothing a converted rule matches or reports (a date written
+# as 2023/30/05, an author that is not text): the rule converts, and the report says what
+# was ignored. Title, id, level, tags and log source stay strict: findings carry them.
+METADATA_ERRORS = (
+    SigmaAuthorError,
+    SigmaDateError,
+    SigmaDescriptionError,
+    SigmaFalsePositivesError,
+    SigmaFieldsError,
+    SigmaLicenseError,
+    SigmaModifiedError,
+    SigmaReferencesError,
+    SigmaRelatedError,
+    SigmaScopeError,
+    SigmaStatusError,
+    SigmaTaxonomyError,
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +129,7 @@ class SigmaConversion:
     reason: str | None = None
     kind: str = "rule"  # or "correlation"
     signature: Signature | None = None  # None when not converted or not run on its own
+    logsource: str | None = None  # "linux/process_creation", "linux/service:auditd", ...
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -101,6 +138,7 @@ class SigmaConversion:
             "id": self.id,
             "title": self.title,
             "kind": self.kind,
+            "logsource": self.logsource,
             "status": self.status,
             "reason": self.reason,
         }
@@ -151,9 +189,12 @@ def load_sigma(paths: Sequence[Path], *, timeout: float | None = None) -> SigmaS
                 _malformed(result, doc, exc, value)
                 continue
             for rule in parsed.rules:
-                if rule.errors:
-                    _malformed(result, doc, rule.errors[0], value, rule.errors[1:])
-                elif isinstance(rule, (SigmaRule, SigmaCorrelationRule)):
+                blocking = [e for e in rule.errors if not isinstance(e, METADATA_ERRORS)]
+                if blocking:
+                    _malformed(result, doc, blocking[0], value, blocking[1:])
+                    continue
+                doc.ignored = [message(e) for e in rule.errors]
+                if isinstance(rule, (SigmaRule, SigmaCorrelationRule)):
                     rules.append((rule, doc))
                 else:
                     reason = "Sigma filters are not supported"
@@ -184,8 +225,33 @@ def _malformed(
             NOT_CONVERTED,
             f"not a valid Sigma rule: {message(exc)}",
             "correlation" if "correlation" in value else "rule",
+            logsource=_logsource_of_value(value),
         )
     )
+
+
+def logsource_text(product: object, category: object, service: object) -> str | None:
+    """A rule's log source as one word: ``linux/process_creation``, ``linux/service:auditd``."""
+    parts = [str(product or "-")]
+    if category:
+        parts.append(str(category))
+    if service:
+        parts.append(f"service:{service}")
+    return None if parts == ["-"] else "/".join(parts)
+
+
+def _logsource_of(rule: SigmaRuleBase) -> str | None:
+    source = getattr(rule, "logsource", None)
+    if not isinstance(source, SigmaLogSource):
+        return None
+    return logsource_text(source.product, source.category, source.service)
+
+
+def _logsource_of_value(value: dict[str, Any]) -> str | None:
+    source = value.get("logsource")
+    if not isinstance(source, dict):
+        return None
+    return logsource_text(source.get("product"), source.get("category"), source.get("service"))
 
 
 @dataclass
@@ -233,9 +299,6 @@ def _convert_all(
 
 def _convert_rule(rule: SigmaRule, doc: RuleDocument, state: _Conversion) -> SigmaConversion:
     rule_id = _rule_id(rule, doc)
-    duplicate = state.duplicate(rule_id, doc)
-    if duplicate:
-        return _report(rule, doc, NOT_CONVERTED, duplicate)
     try:
         condition = _condition(rule)
     except (SigmaError, NotImplementedError) as exc:
@@ -246,11 +309,15 @@ def _convert_rule(rule: SigmaRule, doc: RuleDocument, state: _Conversion) -> Sig
             reason = f"not a valid Sigma rule: {message(exc)}"
             failed = replace(failed, line=where.line, reason=reason)
         return failed
+    # Only a converted rule claims its id: one that cannot run gives no finding to confuse.
+    duplicate = state.duplicate(rule_id, doc)
+    if duplicate:
+        return _report(rule, doc, NOT_CONVERTED, duplicate)
     state.base[id(rule)] = (rule, condition)
     if id(rule) in state.hidden:
         why = f"used by correlation {state.hidden[id(rule)]!r}; not run on its own"
         return _report(rule, doc, CONVERTED, why)
-    kinds = LOG_SOURCES[rule.logsource.category or ""].kinds
+    kinds = source_for(rule.logsource).kinds
     sig = _signature(rule, doc, rule_id, _rule_sql(rule, condition), kinds)
     return _report(rule, doc, CONVERTED, None, sig)
 
@@ -261,18 +328,18 @@ def _convert_correlation(
     if id(rule) in state.unresolved:
         return _report(rule, doc, NOT_CONVERTED, state.unresolved[id(rule)])
     rule_id = _rule_id(rule, doc)
-    duplicate = state.duplicate(rule_id, doc)
-    if duplicate:
-        return _report(rule, doc, NOT_CONVERTED, duplicate)
     try:
         sql = correlation_sql(rule, state.base)
     except Unsupported as exc:
         return _report(rule, doc, NOT_CONVERTED, str(exc))
+    duplicate = state.duplicate(rule_id, doc)
+    if duplicate:
+        return _report(rule, doc, NOT_CONVERTED, duplicate)
     kinds = tuple(
         kind
         for ref in rule.rules or ()
         if isinstance(ref.rule, SigmaRule)
-        for kind in LOG_SOURCES[ref.rule.logsource.category or ""].kinds
+        for kind in source_for(ref.rule.logsource).kinds
     )
     sig = _signature(rule, doc, rule_id, sql, kinds)
     return _report(rule, doc, CONVERTED, None, sig)
@@ -285,6 +352,9 @@ def _report(
     reason: str | None,
     sig: Signature | None = None,
 ) -> SigmaConversion:
+    if status == CONVERTED and doc.ignored:
+        ignored = "ignored invalid metadata: " + "; ".join(doc.ignored)
+        reason = f"{reason}; {ignored}" if reason else ignored
     return SigmaConversion(
         doc.path,
         doc.line,
@@ -294,6 +364,7 @@ def _report(
         reason,
         "correlation" if isinstance(rule, SigmaCorrelationRule) else "rule",
         sig,
+        _logsource_of(rule),
     )
 
 
@@ -335,18 +406,30 @@ def _columns_used(rule: SigmaRule) -> list[str]:
 
     for detection in rule.detection.detections.values():
         walk(detection)
-    source = LOG_SOURCES[rule.logsource.category or ""]
-    ordered = list(dict.fromkeys(source.fields.values()))
+    source = source_for(rule.logsource)
+    keyword = [source.keyword_column] if source.keyword_column else []
+    ordered = list(dict.fromkeys([*source.fields.values(), *keyword]))
     return [c for c in ordered if c in names and c not in FINDING_COLUMNS]
 
 
 def _rule_sql(rule: SigmaRule, condition: str) -> str:
-    source = LOG_SOURCES[rule.logsource.category or ""]
+    source = source_for(rule.logsource)
     columns = ", ".join([*FINDING_COLUMNS, *_columns_used(rule)])
     return (
         f"WITH sigma_rows AS (\n{source.sql}\n)\n"
         f"SELECT {columns}\nFROM sigma_rows\nWHERE {condition}"
     )
+
+
+# Sigma has no confidence; its ``status`` says how far a rule has been tried against real
+# traffic, which is the nearest thing: stable rules are high, test rules medium, the rest
+# (experimental, unsupported, deprecated, none) low.
+SIGMA_CONFIDENCE = {"stable": Confidence.HIGH, "test": Confidence.MEDIUM}
+
+
+def sigma_confidence(rule: SigmaRuleBase) -> Confidence:
+    status = rule.status.name.lower() if rule.status else ""
+    return SIGMA_CONFIDENCE.get(status, Confidence.LOW)
 
 
 def _signature(
@@ -359,6 +442,7 @@ def _signature(
         name=title,
         description=rule.description or title,
         severity=LEVELS.get(rule.level.name.lower() if rule.level else "", Severity.INFO),
+        confidence=sigma_confidence(rule),
         tactic=tactic,
         technique=technique,
         sql=sql,

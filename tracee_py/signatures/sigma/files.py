@@ -9,7 +9,7 @@ document's key lines instead.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ class RuleDocument:
     path: Path
     line: int  # where the document starts
     keys: dict[tuple[str, ...], int]  # (key,) and (key, subkey) -> line
+    ignored: list[str] = field(default_factory=list)  # metadata errors the rule converts with
 
 
 def sigma_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:

@@ -1,0 +1,119 @@
+"""The benign corpus (``benign/*.sh``), recorded for real in one recording: ordinary work
+(package installs, builds, git, a test suite, a service, su, cron, an interactive shell)
+must give no finding of medium severity or more. Low findings are allowed; the test prints
+them (``-s``) so they can be read.
+
+Each script must also have done what it says: the programs it is about were executed in its
+own process tree and the files it makes were touched there, so a script that silently did
+nothing cannot pass.
+
+Needs root and BPF (like the capture tests, never skipped).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tracee_py.query.dataset import open_dataset
+
+from .harness import BENIGN, Session, findings_by_procedure, procedures, record_procedures, sig_run
+
+pytestmark = pytest.mark.ebpf
+ALL = procedures(BENIGN)
+MEDIUM_OR_MORE = {"medium", "high", "critical"}
+
+# script -> images (file names) that must have been executed in its tree
+EXECUTED = {
+    "apt-install": {"apt-get", "dpkg", "hello"},
+    "cron-job": {"dpkg", "cron", "date"},
+    "git-work": {"git", "git-upload-pack"},
+    "make-build": {"make", "cc1", "ld", "hello"},
+    "pip-install-local": {"pip", "greet"},
+    "python-build": {"python3"},
+    "service-start-stop": {"start-stop-daemon", "python3", "curl"},
+    "shell-history": {"bash", "uptime"},
+    "su-round-trip": {"su", "id"},
+    "test-suite": {"python3"},
+}
+
+# script -> files (names) its tree opened, wrote or renamed: the work product of each script
+TOUCHED = {
+    "apt-install": {"hello_2.10-3_amd64.deb"},
+    "cron-job": {"heartbeat-job", "heartbeat"},
+    "git-work": {"packed-refs"},
+    "make-build": {"hello.o"},
+    "pip-install-local": {"greet-1.0.dist-info"},
+    "python-build": {"calc-0.1-py3-none-any.whl", "calc-0.1.tar.gz"},
+    "service-start-stop": {"web.pid", "index.html"},
+    "shell-history": {".bash_history"},
+    "su-round-trip": {"passwd"},
+    "test-suite": {"test_shapes.py", "shapes.py"},
+}
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
+    return record_procedures(tmp_path_factory.mktemp("benign") / "data", ALL)
+
+
+@pytest.fixture(scope="module")
+def found(session: Session) -> dict[str, list[dict[str, Any]]]:
+    return findings_by_procedure(session, sig_run(session.data))
+
+
+def test_the_corpus_is_complete() -> None:
+    assert {p.name for p in ALL} == set(EXECUTED)
+    for p in ALL:
+        assert p.description, f"{p.path}: no description line"
+        assert p.expect == (), f"{p.path}: a benign script expects no signature"
+
+
+@pytest.mark.parametrize("script", sorted(EXECUTED))
+def test_benign_script_ran_and_stayed_quiet(
+    script: str, session: Session, found: dict[str, list[dict[str, Any]]]
+) -> None:
+    run = session.runs[script]
+    assert run.returncode == 0, run.stderr
+    assert run.root is not None, "its `bash SCRIPT` exec is not in the recording"
+    missing = EXECUTED[script] - executed_images(session, run.tree)
+    assert not missing, f"did not run: {sorted(missing)}"
+    untouched = TOUCHED[script] - touched_files(session, run.tree)
+    assert not untouched, f"did not touch: {sorted(untouched)}"
+    loud = [
+        f"{f['signature_id']} ({f['severity']}, confidence {f['confidence']}): {f['detail']}"
+        for f in found[script]
+        if f["severity"] in MEDIUM_OR_MORE
+    ]
+    assert loud == []
+    for f in found[script]:  # the low ones, for the record
+        print(f"{script}: {f['signature_id']} ({f['severity']}): {f['detail']}")
+
+
+def executed_images(session: Session, tree: set[int]) -> set[str]:
+    return _names(
+        session,
+        tree,
+        "SELECT DISTINCT process_id, regexp_extract(exe, '[^/]+$') FROM events "
+        "WHERE event = 'process_exec' AND retval = 0",
+    )
+
+
+def touched_files(session: Session, tree: set[int]) -> set[str]:
+    """Names of the files the tree opened (successfully), created or renamed onto."""
+    return _names(
+        session,
+        tree,
+        "SELECT DISTINCT process_id, regexp_extract(coalesce(path2, path), '[^/]+$') "
+        "FROM events WHERE event IN ('file_open', 'file_rename', 'file_mkdir') AND retval >= 0",
+    )
+
+
+def _names(session: Session, tree: set[int], sql: str) -> set[str]:
+    ds = open_dataset(session.data)
+    try:
+        rows = ds.con.execute(sql).fetchall()
+    finally:
+        ds.close()
+    return {name for process_id, name in rows if process_id in tree}
