@@ -26,8 +26,10 @@ MEDIUM_OR_MORE = {"medium", "high", "critical"}
 
 # script -> images (file names) that must have been executed in its tree
 EXECUTED = {
+    "admin-maintenance": {"su", "apt-config", "run-parts", "usermod", "setcap", "nsenter"},
     "apt-install": {"apt-get", "dpkg", "hello"},
     "cron-job": {"dpkg", "cron", "date"},
+    "developer-session": {"grep", "find", "python3", "curl", "perl", "docker", "kubectl"},
     "git-work": {"git", "git-upload-pack"},
     "make-build": {"make", "cc1", "ld", "hello"},
     "pip-install-local": {"pip", "greet"},
@@ -40,8 +42,10 @@ EXECUTED = {
 
 # script -> files (names) its tree opened, wrote or renamed: the work product of each script
 TOUCHED = {
+    "admin-maintenance": {"deploy-report", "webserver"},
     "apt-install": {"hello_2.10-3_amd64.deb"},
     "cron-job": {"heartbeat-job", "heartbeat"},
+    "developer-session": {"auth.py", "test.pem", "index.html", ".bash_history"},
     "git-work": {"packed-refs"},
     "make-build": {"hello.o"},
     "pip-install-local": {"greet-1.0.dist-info"},
