@@ -16,7 +16,7 @@
 #endif
 
 #include <linux/capability.h>
-#if HOOKS_FAST
+#if HOOKS_FAST || HAVE_TASK_PT_REGS
 #include <uapi/linux/ptrace.h> /* struct pt_regs */
 #endif
 #if GROUP_DEAD_FROM_HEADERS
@@ -33,6 +33,7 @@
 #define F_ARGV_TRUNCATED 2  /* more than ARGV_MAX argv entries */
 #define F_EXIT_UNKNOWN 4    /* process_exit without a known code */
 #define F_STR_UNREADABLE 8  /* str could not be read from user memory: unknown, not empty */
+#define F_NO_STR 16         /* the call named no string (a NULL path): null, not empty */
 
 #define CLONE_THREAD_FLAG 0x00010000ULL
 #define AT_FDCWD_VALUE -100

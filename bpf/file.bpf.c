@@ -100,3 +100,76 @@ SAVE_ENTER(dup3, if (ARG_UINT(1) <= 2) save_args(K_DUP, SC_dup3, ARG_INT(2), 0, 
                                                  0, 0))
 PLAIN_EXIT(dup3)
 #endif
+
+/* File timestamps: utimensat (and futimens, which is utimensat with no path), futimesat,
+ * utimes, utime. The times set are read from the caller at exit into addr (atime, then
+ * mtime: ns since the epoch; TIME_NOW_NS and TIME_OMIT_NS for UTIME_NOW and UTIME_OMIT, and
+ * TIME_NOW_NS for both when no times are given, which means now). */
+#define UTIME_NOW_NSEC ((1L << 30) - 1)
+#define UTIME_OMIT_NSEC ((1L << 30) - 2)
+#define TIME_MAX_SEC 9223372035LL  /* beyond this, sec * 1e9 overflows: clamped */
+
+static __always_inline s64 time_ns(s64 sec, s64 nsec) {
+    if (sec > TIME_MAX_SEC)
+        return 0x7fffffffffffffffLL;
+    if (sec < -TIME_MAX_SEC)
+        return TIME_MIN_NS;
+    s64 ns = sec * 1000000000LL + nsec;
+    return ns < TIME_MIN_NS ? TIME_MIN_NS : ns;
+}
+
+/* times points at two timespecs (utimensat), two timevals (utimes, futimesat) or a
+ * utimbuf of two time_t (utime). */
+static __always_inline void read_times(struct event *e, const void *times, u16 syscall) {
+    s64 t[4] = {};
+    s64 at = TIME_NOW_NS, mt = TIME_NOW_NS;
+    if (times) {
+        if (syscall == SC_utime) {
+            bpf_probe_read_user(t, 16, times);
+            at = time_ns(t[0], 0);
+            mt = time_ns(t[1], 0);
+        } else {
+            bpf_probe_read_user(t, sizeof(t), times);
+            if (syscall == SC_utimensat) {
+                at = t[1] == UTIME_NOW_NSEC ? TIME_NOW_NS
+                     : t[1] == UTIME_OMIT_NSEC ? TIME_OMIT_NS : time_ns(t[0], t[1]);
+                mt = t[3] == UTIME_NOW_NSEC ? TIME_NOW_NS
+                     : t[3] == UTIME_OMIT_NSEC ? TIME_OMIT_NS : time_ns(t[2], t[3]);
+            } else {  /* microseconds */
+                at = time_ns(t[0], t[1] * 1000);
+                mt = time_ns(t[2], t[3] * 1000);
+            }
+        }
+    }
+    __builtin_memcpy(e->addr, &at, 8);
+    __builtin_memcpy(e->addr + 8, &mt, 8);
+}
+
+#define UTIME_SYSCALL(name, save)                                       \
+    SAVE_ENTER(name, save)                                              \
+    SYS_EXIT(name) {                                                    \
+        struct pending *p = 0;                                          \
+        struct event *e = finish_args(SYS_RET, &p);                     \
+        if (!e)                                                         \
+            return 0;                                                   \
+        if (p->p0)                                                      \
+            read_user_str(e, (const void *)p->p0);                      \
+        else                                                            \
+            e->flags |= F_NO_STR;                                       \
+        read_times(e, (const void *)p->p1, p->syscall);                 \
+        submit_event(e);                                                \
+        drop_pending();                                                 \
+        return 0;                                                       \
+    }
+
+/* With no path, utimensat and futimesat change the file dirfd refers to: a3 = that fd. */
+#if KIND_ON(K_FILE_UTIME)
+UTIME_SYSCALL(utimensat, save_args(K_FILE_UTIME, SC_utimensat, ARG_INT(3), 0, ARG_INT(0),
+                                   ARG_PTR(1) ? -1 : ARG_INT(0), ARG_PTR(1), ARG_PTR(2)))
+UTIME_SYSCALL(futimesat, save_args(K_FILE_UTIME, SC_futimesat, 0, 0, ARG_INT(0),
+                                   ARG_PTR(1) ? -1 : ARG_INT(0), ARG_PTR(1), ARG_PTR(2)))
+UTIME_SYSCALL(utimes, save_args(K_FILE_UTIME, SC_utimes, 0, 0, AT_FDCWD_VALUE, -1, ARG_PTR(0),
+                                ARG_PTR(1)))
+UTIME_SYSCALL(utime, save_args(K_FILE_UTIME, SC_utime, 0, 0, AT_FDCWD_VALUE, -1, ARG_PTR(0),
+                               ARG_PTR(1)))
+#endif

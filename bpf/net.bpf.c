@@ -1,5 +1,62 @@
-/* Network: connect, accept, bind, listen. The address goes to addr[] (IP) or str (unix
- * socket path); what each slot holds: WIRE_TABLE in tracee_py/schema.py. */
+/* Network: socket, connect, accept, bind, listen. The address goes to addr[] (IP) or str
+ * (unix socket path); what each slot holds: WIRE_TABLE in tracee_py/schema.py. */
+
+#if HAVE_SOCKET_OFFSETS
+/* The struct sock behind an fd of the current task, NULL when there is none: task->files->
+ * fdt->fd[fd]->private_data (the struct socket of a socket's file)->sk, at offsets from
+ * the kernel's BTF (kernel.py, SOCKET_MEMBERS). Called only where the syscall has just
+ * succeeded on that fd as a socket (listen) or returned it (accept). */
+static __always_inline const char *sock_of_fd(s64 fd) {
+    const char *task = (const char *)bpf_get_current_task();
+    const char *files = 0, *fdt = 0, *fds = 0, *file = 0, *sock = 0, *sk = 0;
+    u32 max_fds = 0;
+    if (fd < 0)
+        return 0;
+    if (bpf_probe_read_kernel(&files, sizeof(files), task + OFF_TASK_FILES) || !files)
+        return 0;
+    if (bpf_probe_read_kernel(&fdt, sizeof(fdt), files + OFF_FILES_FDT) || !fdt)
+        return 0;
+    if (bpf_probe_read_kernel(&max_fds, sizeof(max_fds), fdt + OFF_FDT_MAX_FDS) ||
+        (u64)fd >= max_fds)
+        return 0;
+    if (bpf_probe_read_kernel(&fds, sizeof(fds), fdt + OFF_FDT_FD) || !fds)
+        return 0;
+    if (bpf_probe_read_kernel(&file, sizeof(file), fds + 8 * (u64)fd) || !file)
+        return 0;
+    if (bpf_probe_read_kernel(&sock, sizeof(sock), file + OFF_FILE_PRIVATE) || !sock)
+        return 0;
+    if (bpf_probe_read_kernel(&sk, sizeof(sk), sock + OFF_SOCKET_SK) || !sk)
+        return 0;
+    return sk + OFF_SK_COMMON;
+}
+
+/* Family, port and address of a socket, from the kernel: the local end (listen) or the
+ * peer (accept). IPv4 and IPv6 only; other families leave the family alone. */
+static __always_inline void sock_address(struct event *e, s64 fd, int peer) {
+    const char *skc = sock_of_fd(fd);
+    if (!skc)
+        return;
+    u16 family = 0;
+    bpf_probe_read_kernel(&family, sizeof(family), skc + OFF_SKC_FAMILY);
+    e->a0 = family;
+    if (family != 2 && family != 10)
+        return;
+    u16 port = 0;
+    if (peer) {
+        bpf_probe_read_kernel(&port, sizeof(port), skc + OFF_SKC_DPORT);  /* network order */
+        e->a1 = ((port & 0xff) << 8) | (port >> 8);
+    } else {
+        bpf_probe_read_kernel(&port, sizeof(port), skc + OFF_SKC_NUM);  /* host order */
+        e->a1 = port;
+    }
+    if (family == 2)
+        bpf_probe_read_kernel(e->addr, 4, skc + (peer ? OFF_SKC_DADDR : OFF_SKC_RCV_SADDR));
+    else
+        bpf_probe_read_kernel(e->addr, 16, skc + (peer ? OFF_SKC_V6_DADDR : OFF_SKC_V6_RCV_SADDR));
+}
+#else
+static __always_inline void sock_address(struct event *e, s64 fd, int peer) {}
+#endif
 
 static __always_inline void read_sockaddr(struct event *e, const void *uaddr, s64 len) {
     if (!uaddr)
@@ -35,7 +92,10 @@ static __always_inline int sockaddr_exit(s64 ret, int peer_len_is_ptr) {
         bpf_probe_read_user(&l, sizeof(l), (const void *)p->p1);
         len = l;
     }
-    read_sockaddr(e, (const void *)p->p0, len);
+    if (p->p0)
+        read_sockaddr(e, (const void *)p->p0, len);
+    else if (p->kind == K_NET_ACCEPT && ret >= 0)
+        sock_address(e, ret, 1);  /* accept(fd, NULL, NULL): the peer, from the new socket */
     submit_event(e);
     drop_pending();
     return 0;
@@ -62,7 +122,31 @@ SOCKADDR_SYSCALL(bind, 0, save_args(K_NET_BIND, SC_bind, 0, 0, ARG_INT(2), ARG_I
                                     0))
 #endif
 
-/* listen: no address (the socket was bound earlier). */
+/* listen names no address: the local one is read from the socket once it listens, so a
+ * socket bound to port 0, or not bound at all, shows the port the kernel chose. */
 #if KIND_ON(K_NET_LISTEN)
-PLAIN_SYSCALL(listen, save_args(K_NET_LISTEN, SC_listen, 0, ARG_INT(1), 0, ARG_INT(0), 0, 0))
+SAVE_ENTER(listen, save_args(K_NET_LISTEN, SC_listen, 0, 0, ARG_INT(1), ARG_INT(0), 0, 0))
+SYS_EXIT(listen) {
+    struct pending *p = 0;
+    struct event *e = finish_args(SYS_RET, &p);
+    if (!e)
+        return 0;
+    if (SYS_RET == 0)
+        sock_address(e, e->a3, 0);
+    submit_event(e);
+    drop_pending();
+    return 0;
+}
+#endif
+
+/* socket: raw and packet sockets among them. Packet sockets take the ethertype in network
+ * order; it is stored in host order. */
+static __always_inline s64 socket_protocol(s64 family, s64 protocol) {
+    if (family == 17)  /* AF_PACKET */
+        return ((protocol & 0xff) << 8) | ((protocol >> 8) & 0xff);
+    return protocol;
+}
+#if KIND_ON(K_NET_SOCKET)
+PLAIN_SYSCALL(socket, save_args(K_NET_SOCKET, SC_socket, ARG_INT(0), ARG_INT(1) & 0xf,
+                                socket_protocol(ARG_INT(0), ARG_INT(2)), ARG_INT(1) & ~0xf, 0, 0))
 #endif

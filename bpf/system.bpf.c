@@ -48,8 +48,96 @@ PATH_SYSCALL(delete_module, save_args(K_MODULE_UNLOAD, SC_delete_module, ARG_UIN
                                       ARG_PTR(0), 0))
 #endif
 
+/* bpf: the command; for BPF_PROG_LOAD also the program type, instruction count and name,
+ * for BPF_MAP_CREATE the map type and name (union bpf_attr, as the caller passed it: the
+ * name is read only when the caller's attr is long enough to hold it). */
+#define BPF_MAP_CREATE_CMD 0
+#define BPF_PROG_LOAD_CMD 5
+
+#define PROG_NAME_OFFSET 48  /* prog_type, insn_cnt, insns, license, log_*, kern_version, prog_flags */
+#define MAP_NAME_OFFSET 28   /* map_type, key_size, value_size, max_entries, map_flags, inner_map_fd, numa_node */
+
+static __always_inline s64 bpf_attr_u32(s64 cmd, const void *attr, int offset) {
+    u32 v = 0;
+    if (cmd != BPF_PROG_LOAD_CMD && cmd != BPF_MAP_CREATE_CMD)
+        return 0;
+    if (offset && cmd != BPF_PROG_LOAD_CMD)
+        return 0;  /* insn_cnt: programs only */
+    bpf_probe_read_user(&v, sizeof(v), attr + offset);
+    return v;
+}
+
+static __always_inline const void *bpf_attr_name(s64 cmd, const void *attr, u32 size) {
+    int at = cmd == BPF_PROG_LOAD_CMD ? PROG_NAME_OFFSET
+             : cmd == BPF_MAP_CREATE_CMD ? MAP_NAME_OFFSET : -1;
+    if (at < 0 || size < at + BPF_OBJ_NAME_LEN)
+        return 0;
+    return attr + at;
+}
+
 #if KIND_ON(K_BPF)
-PLAIN_SYSCALL(bpf, save_args(K_BPF, SC_bpf, ARG_INT(0), 0, 0, -1, 0, 0))
+SAVE_ENTER(bpf, save_args(K_BPF, SC_bpf, ARG_INT(0), bpf_attr_u32(ARG_INT(0), ARG_PTR(1), 0),
+                          bpf_attr_u32(ARG_INT(0), ARG_PTR(1), 4), -1,
+                          bpf_attr_name(ARG_INT(0), ARG_PTR(1), ARG_UINT(2)), 0))
+SYS_EXIT(bpf) {
+    struct pending *p = 0;
+    struct event *e = finish_args(SYS_RET, &p);
+    if (!e)
+        return 0;
+    if (p->p0) {  /* the kernel wants a NUL within the 16 bytes; read no further */
+        if (bpf_probe_read_user_str(e->str, BPF_OBJ_NAME_LEN, (const void *)p->p0) < 0) {
+            e->str[0] = 0;
+            e->flags |= F_STR_UNREADABLE;
+        }
+    } else {
+        e->flags |= F_NO_STR;
+    }
+    submit_event(e);
+    drop_pending();
+    return 0;
+}
+#endif
+
+/* Process name changes: prctl(PR_SET_NAME) and writes to /proc/PID/comm or
+ * /proc/PID/task/TID/comm both end in the task:task_rename tracepoint, in the renaming
+ * task's context. So does exec (the new image's name): the syscall the task is inside,
+ * read from its saved registers, tells them apart, and only renames made by prctl or a
+ * write are recorded (exec's rename is its process_exec row). */
+#if KIND_ON(K_COMM_CHANGE) && HAVE_TASK_PT_REGS
+static __always_inline u16 rename_syscall(void) {
+    const char *regs = (const char *)bpf_task_pt_regs(bpf_get_current_task_btf());
+    u64 nr = -1;
+    bpf_probe_read_kernel(&nr, sizeof(nr), regs + offsetof(struct pt_regs, orig_ax));
+    switch (nr) {  /* x86_64 syscall numbers */
+    case 157:
+        return SC_prctl;
+    case 1:
+        return SC_write;
+    case 20:
+        return SC_writev;
+    case 18:
+        return SC_pwrite64;
+    case 296:
+        return SC_pwritev;
+    case 328:
+        return SC_pwritev2;
+    }
+    return 0;
+}
+
+TRACEPOINT_PROBE(task, task_rename) {
+    u16 syscall = rename_syscall();
+    if (!syscall || skip_current())
+        return 0;
+    struct event *e = begin_event(K_COMM_CHANGE, syscall);
+    if (!e)
+        return 0;
+    e->a1 = args->pid;
+    bpf_probe_read_kernel(e->addr, 16, args->oldcomm);
+    bpf_probe_read_kernel_str(e->str, 16, args->newcomm);
+    submit_event(e);
+    return 0;
+}
 #endif
 
 #if KIND_ON(K_MOUNT)

@@ -17,26 +17,32 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from tracee_py.capture import wire
 from tracee_py.capture.decode import BatchDecoder
 from tracee_py.capture.loader import lost_by_label
 from tracee_py.capture.settings import env_prefix_words
-from tracee_py.capture.wire import EVENT_DTYPE, SLOT_DTYPE
+from tracee_py.capture.wire import EVENT_DTYPE, F_NO_STR, SLOT_DTYPE
 from tracee_py.enrich.proctable import ProcessTable
 from tracee_py.schema import (
     ARG_POSITION,
     AUX_SLOTS,
+    BPF_CMD_MAP_CREATE,
+    BPF_CMD_PROG_LOAD,
     CONTAINER_COLUMNS,
     DIRFD,
     DIRFD2,
     ENV_PREFIXES,
     EVENT_COLUMNS,
     INT_SLOTS,
+    NAMED_ONLY_SYSCALLS,
     NEGATIVE_IS_NULL,
     STR_MAX,
     SYSCALL_NUMBER,
+    TIME_NOW,
+    TIME_OMIT,
     WIRE_CONTRACT,
     AuxRecord,
     EventKind,
@@ -61,7 +67,10 @@ def _record(kind: int, syscall: str, tid: int = PID, **fields: Any) -> np.ndarra
     ev["ts"] = 1_000_000
     ev["comm"] = b"wire-test"
     for name, value in fields.items():
-        if name == "str":
+        if name in ("addr_lo", "addr_hi"):  # the addr field read as two int64
+            at = 0 if name == "addr_lo" else 8
+            ev["addr"][0, at : at + 8] = list(int(value).to_bytes(8, "little", signed=True))
+        elif name == "str":
             raw = value.encode() + b"\0"
             ev["str"] = np.frombuffer(raw.ljust(STR_MAX, b"\0"), dtype=f"V{STR_MAX}")
         elif name == "addr":
@@ -103,6 +112,17 @@ def _case(kind: EventKind, syscall: str, slots: dict[str, Slot], variant: str) -
             value = CHILD
         elif slot.column == "retval":
             value = 0  # a successful exec
+        elif slot.column == "socket_type":
+            value = 3
+            expected["socket_type"] = "raw"
+        elif slot.column == "bpf_type":
+            value = 2
+            expected["bpf_type"] = "kprobe"
+        elif slot.column == "flags" and kind is EventKind.BPF:
+            value = BPF_CMD_PROG_LOAD  # the command says how to name bpf_type
+        elif slot.column in ("atime", "mtime"):
+            value = 1_700_000_000_000_000_000 + 1000 * (i + 1)
+            expected[slot.column] = pa.scalar(value, pa.timestamp("ns", tz="UTC")).as_py()
         if slot.column == "port" and variant == "unix":
             pass  # no port for unix sockets
         elif slot.column == "port":
@@ -117,6 +137,8 @@ def _case(kind: EventKind, syscall: str, slots: dict[str, Slot], variant: str) -
     if "str" in slots:
         if kind is EventKind.MEMFD_CREATE:
             fields["str"], expected["path"] = "wire-memfd", "memfd:wire-memfd"
+        elif slots["str"].column == "name":
+            fields["str"] = expected["name"] = f"wire-{kind.label}"
         elif "family" in expected:
             if variant == "unix":
                 fields["str"], expected["path"] = "/wire/sock", "/wire/sock"
@@ -124,7 +146,9 @@ def _case(kind: EventKind, syscall: str, slots: dict[str, Slot], variant: str) -
                 expected["path"] = None
         else:
             fields["str"] = expected["path"] = f"/wire/{kind.label}/{syscall}"
-    if "addr" in slots and variant != "unix":
+    if "addr" in slots and slots["addr"].column == "old_name":
+        fields["addr"], expected["old_name"] = b"wire-old", "wire-old"
+    elif "addr" in slots and variant != "unix":
         fields["addr"], expected["addr"] = bytes([127, 0, 0, 1]), "127.0.0.1"
     records = [_record(int(kind), syscall, **fields)]
     if kind is EventKind.PROCESS_EXEC:  # its argv and environment arrive first (AUX_SLOTS)
@@ -247,12 +271,48 @@ def test_every_captured_argument_has_a_slot_in_the_table() -> None:
 
 def test_every_table_entry_is_declared_in_bpf() -> None:
     declared = _declarations()
-    # exec's save_args is in a helper; exit is read at sched_process_exit, not a syscall.
-    skip = {EventKind.PROCESS_EXEC, EventKind.PROCESS_EXIT}
+    # exec's save_args is in a helper; exit is read at sched_process_exit, not a syscall;
+    # renames at task:task_rename (the next test).
+    skip = {EventKind.PROCESS_EXEC, EventKind.PROCESS_EXIT, EventKind.COMM_CHANGE}
     missing = [
         f"{k.label}/{s}" for k, s in WIRE_CONTRACT if k not in skip and (k, s) not in declared
     ]
     assert missing == []
+
+
+def test_renames_are_recorded_for_exactly_the_table_s_syscalls() -> None:
+    text = (BPF / "system.bpf.c").read_text()
+    body = re.search(r"u16 rename_syscall\(void\) \{(.*?)\n\}", text, re.DOTALL)
+    assert body is not None
+    named = set(re.findall(r"return SC_(\w+);", body.group(1)))
+    in_table = {s for (k, s) in WIRE_CONTRACT if k is EventKind.COMM_CHANGE}
+    assert named == in_table
+    assert in_table <= NAMED_ONLY_SYSCALLS
+
+
+def test_utime_now_omit_and_no_path() -> None:
+    """UTIME_NOW (or no times) is the event's own time, UTIME_OMIT null; futimens names no
+    path (null, not empty) but the fd."""
+    kind = int(EventKind.FILE_UTIME)
+    row = _decode(
+        _record(kind, "utimensat", a2=5, a3=5, addr_lo=TIME_NOW, addr_hi=TIME_OMIT,
+                flags=F_NO_STR)
+    )  # fmt: skip
+    assert (row["path"], row["fd"], row["mtime"]) == (None, 5, None)
+    assert row["atime"] == row["time"]
+    past = 946_684_800 * 10**9  # 2000-01-01
+    row = _decode(
+        _record(kind, "utimes", a2=AT_FDCWD, a3=-1, addr_lo=past, addr_hi=past, str="/x/y")
+    )
+    assert (row["path"], row["fd"]) == ("/x/y", None)
+    assert row["atime"] == row["mtime"] == pa.scalar(past, pa.timestamp("ns", tz="UTC")).as_py()
+
+
+def test_bpf_types_are_named_by_the_command() -> None:
+    kind = int(EventKind.BPF)
+    assert _decode(_record(kind, "bpf", a0=BPF_CMD_MAP_CREATE, a1=27))["bpf_type"] == "ringbuf"
+    assert _decode(_record(kind, "bpf", a0=BPF_CMD_PROG_LOAD, a1=999))["bpf_type"] == "type_999"
+    assert _decode(_record(kind, "bpf", a0=2, a1=0, flags=F_NO_STR))["bpf_type"] is None
 
 
 def test_second_paths_come_from_two_path_syscalls() -> None:

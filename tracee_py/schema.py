@@ -50,6 +50,9 @@ class EventKind(IntEnum):
     SETNS = 29
     KILL = 30
     MPROTECT_EXEC = 31
+    NET_SOCKET = 32
+    FILE_UTIME = 33
+    COMM_CHANGE = 34
 
     @property
     def label(self) -> str:
@@ -151,6 +154,23 @@ SYSCALLS: tuple[str, ...] = (
     "tkill",
     "tgkill",
     "mprotect",
+    "socket",
+    "utimensat",
+    "futimesat",
+    "utimes",
+    "utime",
+    # Not hooked: named in the ``syscall`` column of comm_change, read from the task's
+    # registers (NAMED_ONLY_SYSCALLS).
+    "prctl",
+    "write",
+    "writev",
+    "pwrite64",
+    "pwritev",
+    "pwritev2",
+)
+# Syscalls that only name where an event came from; no program hooks them.
+NAMED_ONLY_SYSCALLS: frozenset[str] = frozenset(
+    {"prctl", "write", "writev", "pwrite64", "pwritev", "pwritev2"}
 )
 SYSCALL_NUMBER: dict[str, int] = {name: i for i, name in enumerate(SYSCALLS) if name}
 
@@ -211,6 +231,13 @@ EVENT_SCHEMA: pa.Schema = pa.schema(
         pa.field("saved_uid", pa.int32()),  # setresuid: requested saved uid
         pa.field("real_gid", pa.int32()),  # setregid/setresgid: requested real gid
         pa.field("saved_gid", pa.int32()),  # setresgid: requested saved gid
+        pa.field("socket_type", pa.string()),  # net_socket: stream, dgram, raw, packet, ...
+        pa.field("protocol", pa.int32()),  # net_socket: IPPROTO_*, or the ethertype (packet)
+        pa.field("atime", pa.timestamp("ns", tz="UTC")),  # file_utime: access time set
+        pa.field("mtime", pa.timestamp("ns", tz="UTC")),  # file_utime: modification time set
+        pa.field("name", pa.string()),  # comm_change: new name; bpf: program or map name
+        pa.field("old_name", pa.string()),  # comm_change: the name before
+        pa.field("bpf_type", pa.string()),  # bpf: program type (PROG_LOAD), map type (MAP_CREATE)
     ],
     metadata={SCHEMA_METADATA_KEY: str(SCHEMA_VERSION).encode()},
 )
@@ -266,8 +293,12 @@ STATS_METRICS: tuple[str, ...] = (
 # kernel fills with a syscall argument must be listed here), and a synthetic record of
 # every entry is decoded and compared with what it promises.
 
-WIRE_SLOTS: tuple[str, ...] = ("a0", "a1", "a2", "a3", "retval", "str", "path2", "addr")
-INT_SLOTS: tuple[str, ...] = ("a0", "a1", "a2", "a3", "retval")
+# ``addr_lo`` and ``addr_hi`` are the 16 bytes of ``addr`` read as two little-endian signed
+# 64-bit integers, for records that carry no address but more numbers than a0..a3 hold.
+WIRE_SLOTS: tuple[str, ...] = (
+    "a0", "a1", "a2", "a3", "retval", "str", "path2", "addr", "addr_lo", "addr_hi",
+)  # fmt: skip
+INT_SLOTS: tuple[str, ...] = ("a0", "a1", "a2", "a3", "retval", "addr_lo", "addr_hi")
 # Integer columns where a negative value means "none" (no fd, id left unchanged): null.
 NEGATIVE_IS_NULL: frozenset[str] = frozenset(
     {"fd", "new_uid", "new_gid", "real_uid", "saved_uid", "real_gid", "saved_gid"}
@@ -287,6 +318,36 @@ class Slot:
     def __repr__(self) -> str:
         return f"Slot({self.column!r}, {self.meaning!r})"
 
+
+# file_utime: a time the call set, in ns since the epoch; two values are not times. The
+# kernel side gets them as -D flags (settings.py) and clamps real times to the range above.
+TIME_NOW = -(2**63) + 1  # UTIME_NOW, or no times given at all: the file's time becomes now
+TIME_OMIT = -(2**63) + 2  # UTIME_OMIT: this time is left as it is
+TIME_MIN = -(2**63) + 3  # the earliest time stored (earlier ones are clamped to it)
+
+# Names of the numbers some calls take, for the string columns they fill; a number not
+# listed is stored as ``type_N``.
+SOCKET_TYPES: dict[int, str] = {
+    1: "stream", 2: "dgram", 3: "raw", 4: "rdm", 5: "seqpacket", 6: "dccp", 10: "packet",
+}  # fmt: skip
+BPF_CMD_MAP_CREATE = 0
+BPF_CMD_PROG_LOAD = 5
+BPF_PROG_TYPES: tuple[str, ...] = (
+    "unspec", "socket_filter", "kprobe", "sched_cls", "sched_act", "tracepoint", "xdp",
+    "perf_event", "cgroup_skb", "cgroup_sock", "lwt_in", "lwt_out", "lwt_xmit", "sock_ops",
+    "sk_skb", "cgroup_device", "sk_msg", "raw_tracepoint", "cgroup_sock_addr",
+    "lwt_seg6local", "lirc_mode2", "sk_reuseport", "flow_dissector", "cgroup_sysctl",
+    "raw_tracepoint_writable", "cgroup_sockopt", "tracing", "struct_ops", "ext", "lsm",
+    "sk_lookup", "syscall", "netfilter",
+)  # fmt: skip
+BPF_MAP_TYPES: tuple[str, ...] = (
+    "unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash",
+    "percpu_array", "stack_trace", "cgroup_array", "lru_hash", "lru_percpu_hash", "lpm_trie",
+    "array_of_maps", "hash_of_maps", "devmap", "sockmap", "cpumap", "xskmap", "sockhash",
+    "cgroup_storage", "reuseport_sockarray", "percpu_cgroup_storage", "queue", "stack",
+    "sk_storage", "devmap_hash", "struct_ops", "ringbuf", "inode_storage", "task_storage",
+    "bloom_filter", "user_ringbuf", "cgrp_storage", "arena",
+)  # fmt: skip
 
 # Slots the decoder reads but does not store.
 DIRFD = Slot(None, "directory fd the path is relative to (AT_FDCWD: the cwd)")
@@ -450,7 +511,24 @@ WIRE_TABLE: tuple[tuple[EventKind, tuple[str, ...], dict[str, Slot]], ...] = (
     (
         EventKind.NET_LISTEN,
         ("listen",),
-        {"a1": Slot(None, "backlog: not stored"), "a3": Slot("fd", "the socket")},
+        {
+            "a0": Slot("family", "address family of the socket (AF_*), read from the kernel"),
+            "a1": Slot("port", "the local port it listens on (also when bound to port 0)"),
+            "a2": Slot(None, "backlog: not stored"),
+            "a3": Slot("fd", "the socket"),
+            "addr": Slot("addr", "the local address it listens on (IPv4 or IPv6)"),
+        },
+    ),
+    (
+        EventKind.NET_SOCKET,
+        ("socket",),
+        {
+            "a0": Slot("family", "address family (AF_*)"),
+            "a1": Slot("socket_type", "socket type (SOCK_*), named"),
+            "a2": Slot("protocol", "protocol (packet sockets: the ethertype, host order)"),
+            "a3": Slot("flags", "SOCK_NONBLOCK and SOCK_CLOEXEC as given in the type"),
+            "retval": _FD_RET,
+        },
     ),
     (
         EventKind.CRED_CHANGE,
@@ -521,7 +599,37 @@ WIRE_TABLE: tuple[tuple[EventKind, tuple[str, ...], dict[str, Slot]], ...] = (
         ("delete_module",),
         {"a0": Slot("flags", "O_* flags"), "str": Slot("path", "the module name")},
     ),
-    (EventKind.BPF, ("bpf",), {"a0": Slot("flags", "bpf command")}),
+    (
+        EventKind.BPF,
+        ("bpf",),
+        {
+            "a0": Slot("flags", "bpf command (BPF_*)"),
+            "a1": Slot("bpf_type", "PROG_LOAD: the program type; MAP_CREATE: the map type"),
+            "a2": Slot("length", "PROG_LOAD: the number of instructions"),
+            "str": Slot("name", "PROG_LOAD, MAP_CREATE: the object's name (15 bytes at most)"),
+        },
+    ),
+    (
+        EventKind.FILE_UTIME,
+        ("utimensat", "futimesat", "utimes", "utime"),
+        {
+            "a0": Slot("flags", "utimensat flags (AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH)"),
+            "a2": DIRFD,
+            "a3": Slot("fd", "the file's fd when the call names no path (futimens), else -1"),
+            "str": Slot("path", "the file (null when the call names no path)"),
+            "addr_lo": Slot("atime", "access time set, ns since the epoch (TIME_NOW, TIME_OMIT)"),
+            "addr_hi": Slot("mtime", "modification time set, likewise"),
+        },
+    ),
+    (
+        EventKind.COMM_CHANGE,
+        ("prctl", "write", "writev", "pwrite64", "pwritev", "pwritev2"),
+        {
+            "a1": Slot("target_pid", "the thread renamed (its tid)"),
+            "str": Slot("name", "the new name"),
+            "addr": Slot("old_name", "the name before (16 bytes, NUL-padded)"),
+        },
+    ),
     (
         EventKind.MOUNT,
         ("mount",),

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import platform
+import socket
 import stat
 
 import pytest
 
 from tests.capture.conftest import Recording
 from tracee_py.capture.kernel import tracefs_root
+
+SOCK_CLOEXEC = 0o2000000  # Python opens every socket with it
 
 # Every test here reads one recording; tests/kernels runs them in each Debian kernel too.
 pytestmark = pytest.mark.kernel_matrix
@@ -103,23 +107,38 @@ def test_memfd_and_dup_onto_stdin(workload: Recording) -> None:
 
 
 def test_loopback_bind_listen_connect_accept(workload: Recording) -> None:
+    facts = workload.facts
     pid, port = workload.facts["pid"], workload.facts["port"]
     assert workload.sql(
         "SELECT family, addr, port FROM events WHERE event = 'net_bind' AND pid = ? "
         "AND family = 'inet'",
         [pid],
     ) == [("inet", "127.0.0.1", 0)]
+    # listen's local address comes from the socket: the port the kernel chose for a bind
+    # to port 0, and for a socket never bound (0.0.0.0).
     assert workload.sql(
-        "SELECT count(*) FROM events WHERE event = 'net_listen' AND pid = ?", [pid]
-    ) == [(1,)]
+        "SELECT family, addr, port, retval FROM events WHERE event = 'net_listen' AND pid = ? "
+        "ORDER BY time",
+        [pid],
+    ) == [
+        ("inet", "127.0.0.1", port, 0),
+        *([("inet6", "::1", workload.facts["port6"], 0)] if "port6" in workload.facts else []),
+        ("inet", "0.0.0.0", workload.facts["autobind_port"], 0),
+    ]
     assert workload.sql(
         "SELECT family, addr, port, fd, retval FROM events WHERE event = 'net_connect' "
-        "AND pid = ? AND family = 'inet'",
+        "AND pid = ? AND family = 'inet' ORDER BY time LIMIT 1",
         [pid],
     ) == [("inet", "127.0.0.1", port, workload.facts["client_fd"], 0)]
+    # The second accept passes no sockaddr: the peer is read from the accepted socket.
     assert workload.sql(
-        "SELECT addr, port, fd FROM events WHERE event = 'net_accept' AND pid = ?", [pid]
-    ) == [("127.0.0.1", workload.facts["client_port"], workload.facts["accepted_fd"])]
+        "SELECT syscall, family, addr, port, fd FROM events WHERE event = 'net_accept' "
+        "AND pid = ? ORDER BY time",
+        [pid],
+    ) == [
+        ("accept4", "inet", "127.0.0.1", facts["client_port"], facts["accepted_fd"]),
+        ("accept", "inet", "127.0.0.1", facts["client2_port"], facts["null_accept_fd"]),
+    ]
     assert workload.sql(
         "SELECT family, path FROM events WHERE event = 'net_bind' AND family = 'unix' AND pid = ?",
         [pid],
@@ -129,6 +148,83 @@ def test_loopback_bind_listen_connect_accept(workload: Recording) -> None:
             "SELECT addr FROM events WHERE event = 'net_bind' AND family = 'inet6' AND pid = ?",
             [pid],
         ) == [("::1",)]
+
+
+def test_socket_creation_with_family_type_and_protocol(workload: Recording) -> None:
+    rows = workload.sql(
+        "SELECT family, socket_type, protocol, flags, fd = retval AND fd >= 0 FROM events "
+        "WHERE event = 'net_socket' AND pid = ? ORDER BY time",
+        [workload.facts["pid"]],
+    )
+    stream = [("inet", "stream", 0, SOCK_CLOEXEC, True)]
+    assert rows == [
+        *stream * 3,  # server, client, second client
+        ("unix", "stream", 0, SOCK_CLOEXEC, True),
+        *([("inet6", "stream", 0, SOCK_CLOEXEC, True)] if "port6" in workload.facts else []),
+        *stream,  # listens unbound
+        ("inet", "raw", socket.IPPROTO_ICMP, SOCK_CLOEXEC, True),
+        ("packet", "raw", 3, SOCK_CLOEXEC, True),  # ETH_P_ALL, in host order
+    ]
+
+
+def _ns(t: datetime.datetime) -> int:
+    return round(t.timestamp()) * 10**9 + t.microsecond * 1000
+
+
+def test_file_times_set(workload: Recording) -> None:
+    stamped = f"{workload.work}/stamped.txt"
+    rows = workload.sql(
+        "SELECT syscall, path, fd, atime, mtime, atime = time, mtime = time, retval FROM events "
+        "WHERE event = 'file_utime' AND pid = ? ORDER BY time",
+        [workload.facts["pid"]],
+    )
+    assert len(rows) == 6
+    got = [
+        (r[0], r[1], r[2], r[3] and _ns(r[3]), r[4] and _ns(r[4]), r[5], r[6], r[7]) for r in rows
+    ]
+    fd = workload.facts["stamped_fd"]
+    assert got == [
+        # os.utime(path, ns=...): microseconds survive in the column (ns precision is kept)
+        ("utimensat", stamped, None, 946_684_800_123_456_000, 946_684_800 * 10**9, False, False, 0),
+        # UTIME_OMIT: atime left as it is (null); UTIME_NOW: the event's own time
+        ("utimensat", stamped, None, None, got[1][4], None, True, 0),
+        ("utimes", stamped, None, 978_307_200_250_000_000, 978_307_201 * 10**9, False, False, 0),
+        # no times at all: both now; the relative path is made absolute
+        ("futimesat", stamped, None, got[3][3], got[3][4], True, True, 0),
+        ("utime", stamped, None, 1_009_843_200 * 10**9, 1_009_843_201 * 10**9, False, False, 0),
+        # futimens: no path, the fd
+        ("utimensat", None, fd, 1_041_379_200 * 10**9, 1_041_379_200 * 10**9, False, False, 0),
+    ]  # fmt: skip
+    # Exactly: the nanoseconds of the first call are kept.
+    assert workload.sql(
+        "SELECT epoch_ns(atime) FROM events WHERE event = 'file_utime' AND pid = ? "
+        "ORDER BY time LIMIT 1",
+        [workload.facts["pid"]],
+    ) == [(946_684_800_123_456_789,)]
+
+
+def test_bpf_program_and_map_loads(workload: Recording) -> None:
+    assert workload.sql(
+        "SELECT flags, bpf_type, length, name, retval FROM events WHERE event = 'bpf' "
+        "AND pid = ? ORDER BY time",
+        [workload.facts["pid"]],
+    ) == [
+        (0, "array", 0, "tracee_map", workload.facts["map_fd"]),  # BPF_MAP_CREATE
+        (5, "socket_filter", 2, "tracee_prog", workload.facts["prog_fd"]),  # BPF_PROG_LOAD
+    ]
+
+
+def test_comm_changes_and_no_row_for_exec_s_own(workload: Recording) -> None:
+    tid = workload.facts["tid"]
+    # Every exec of the recording renames its task too: none of them is a row.
+    assert workload.sql(
+        "SELECT syscall, pid, target_pid, comm, old_name, name FROM events "
+        "WHERE event = 'comm_change' ORDER BY time"
+    ) == [
+        ("prctl", workload.facts["pid"], tid, workload.facts["comm"], workload.facts["comm"],
+         "tracee-renamed"),
+        ("write", workload.facts["pid"], tid, "tracee-renamed", "tracee-renamed", "tracee-comm2"),
+    ]  # fmt: skip
 
 
 def test_nested_shell_exit_codes_and_parents(workload: Recording) -> None:
@@ -296,3 +392,4 @@ def test_the_kernel_s_capabilities_are_recorded_with_the_run(workload: Recording
     assert tracefs is not None
     modules = (tracefs / "events" / "syscalls" / "sys_enter_finit_module").is_dir()
     assert rows["modules"][0] == int(modules)
+    assert rows["socket_addresses"] == (1, None)  # listen's and accept's from the socket

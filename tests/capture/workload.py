@@ -12,6 +12,7 @@ import json
 import mmap
 import os
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -64,6 +65,13 @@ cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 cli.connect(("127.0.0.1", port))
 conn, peer = srv.accept()
 facts.update(port=port, client_port=peer[1], client_fd=cli.fileno(), accepted_fd=conn.fileno())
+# accept(fd, NULL, NULL): the peer comes from the new socket itself.
+cli2 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+cli2.connect(("127.0.0.1", port))
+null_fd = libc.accept(srv.fileno(), None, None)
+facts.update(client2_port=cli2.getsockname()[1], null_accept_fd=null_fd)
+os.close(null_fd)
+cli2.close()
 saved = os.dup(0)
 os.dup2(cli.fileno(), 0)
 os.dup2(saved, 0)
@@ -79,10 +87,22 @@ if socket.has_ipv6:
     try:
         s6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
         s6.bind(("::1", 0))
+        s6.listen(1)
         facts["port6"] = s6.getsockname()[1]
         s6.close()
     except OSError:
         pass
+# listen() on a socket never bound: the kernel picks the port.
+auto = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+auto.listen(1)
+facts["autobind_port"] = auto.getsockname()[1]
+auto.close()
+# Raw and packet sockets (root).
+raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+raw.close()
+ETH_P_ALL = 3
+packet = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+packet.close()
 
 # 5. Exit codes and lineage: nested shells, a signal death, argv with spaces, failed exec,
 #    LD_PRELOAD in the environment.
@@ -149,4 +169,54 @@ def in_thread() -> None:
 t = threading.Thread(target=in_thread)
 t.start()
 t.join()
+
+
+# 8. File times set: each of the four syscalls (raw syscall numbers, x86_64: glibc turns
+#    utime and utimes into utimensat), UTIME_NOW and UTIME_OMIT, futimens (no path).
+class Timespec(ctypes.Structure):
+    _fields_ = [("sec", ctypes.c_long), ("nsec", ctypes.c_long)]
+
+
+UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
+AT_FDCWD = -100
+stamped = os.path.join(work, "stamped.txt")
+os.close(os.open(stamped, os.O_CREAT | os.O_WRONLY, 0o600))
+libc.syscall.restype = ctypes.c_long
+os.utime(stamped, ns=(946_684_800_123_456_789, 946_684_800_000_000_000))  # utimensat
+ts = (Timespec * 2)(Timespec(0, UTIME_OMIT), Timespec(1_000_000_000, UTIME_NOW))
+facts["utimensat_rc"] = libc.syscall(280, AT_FDCWD, stamped.encode(), ts, 0)
+tv = (ctypes.c_long * 4)(978_307_200, 250_000, 978_307_201, 0)  # two timevals
+facts["utimes_rc"] = libc.syscall(235, stamped.encode(), tv)
+facts["futimesat_rc"] = libc.syscall(261, AT_FDCWD, b"stamped.txt", None)  # relative, now
+buf = (ctypes.c_long * 2)(1_009_843_200, 1_009_843_201)  # struct utimbuf
+facts["utime_rc"] = libc.syscall(132, stamped.encode(), buf)
+fd = os.open(stamped, os.O_RDONLY)
+os.utime(fd, ns=(1_041_379_200_000_000_000, 1_041_379_200_000_000_000))  # futimens
+facts["stamped_fd"] = fd
+os.close(fd)
+
+# 9. BPF: a map and a program loaded by hand (two instructions: r0 = 0; exit).
+attr = ctypes.create_string_buffer(128)
+struct.pack_into("<IIIII", attr, 0, 2, 4, 8, 1, 0)  # array, key 4, value 8, 1 entry
+attr[28 : 28 + 11] = b"tracee_map\0"
+map_fd = libc.syscall(321, 0, attr, 72)  # BPF_MAP_CREATE
+insns = (ctypes.c_uint64 * 2)(0x00000000000000B7, 0x0000000000000095)
+license_ = ctypes.create_string_buffer(b"GPL")
+attr = ctypes.create_string_buffer(128)
+struct.pack_into("<IIQQ", attr, 0, 1, 2, ctypes.addressof(insns), ctypes.addressof(license_))
+attr[48 : 48 + 12] = b"tracee_prog\0"
+prog_fd = libc.syscall(321, 5, attr, 128)  # BPF_PROG_LOAD, a socket filter
+facts.update(map_fd=map_fd, prog_fd=prog_fd)
+for obj in (map_fd, prog_fd):
+    if obj >= 0:
+        os.close(obj)
+
+# 10. The process renames itself: prctl(PR_SET_NAME), then a write to /proc/self/comm.
+#     (Everything above ran under the old name; exec's own renames are no rows.)
+facts["tid"] = threading.get_native_id()
+with open("/proc/self/comm") as comm:
+    facts["comm"] = comm.read().strip()
+libc.prctl(15, b"tracee-renamed", 0, 0, 0)
+with open("/proc/self/comm", "w") as comm:
+    comm.write("tracee-comm2")
 print(json.dumps(facts))

@@ -28,6 +28,10 @@ MEDIUM_OR_MORE = {"medium", "high", "critical"}
 EXECUTED = {
     "admin-maintenance": {"su", "apt-config", "run-parts", "usermod", "setcap", "nsenter"},
     "apt-install": {"apt-get", "dpkg", "hello"},
+    "configure-and-make": {"configure", "make", "cc1", "hello", "uname", "id"},
+    "discovery-look-alikes": {"find", "getent", "python3", "date"},
+    "interactive-shell": {"bash", "git", "whoami"},
+    "package-maintainer-scripts": {"dpkg-deb", "dpkg", "uname", "dpkg-query"},
     "cron-job": {"dpkg", "cron", "date"},
     "developer-session": {"grep", "find", "python3", "curl", "perl", "docker", "kubectl"},
     "git-work": {"git", "git-upload-pack"},
@@ -44,6 +48,10 @@ EXECUTED = {
 TOUCHED = {
     "admin-maintenance": {"deploy-report", "webserver"},
     "apt-install": {"hello_2.10-3_amd64.deb"},
+    "configure-and-make": {"Makefile", "hello"},
+    "discovery-look-alikes": {"build.log"},
+    "interactive-shell": {".bash_history", "README.md"},
+    "package-maintainer-scripts": {"tpy-example.deb", "configured"},
     "cron-job": {"heartbeat-job", "heartbeat"},
     "developer-session": {"auth.py", "test.pem", "index.html", ".bash_history"},
     "git-work": {"packed-refs"},

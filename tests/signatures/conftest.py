@@ -72,6 +72,11 @@ def _combined(catalog: SignatureSet, which: str) -> tuple[list[dict[str, Any]], 
     rows: list[dict[str, Any]] = []
     expected: dict[str, int] = {}
     for i, sig in enumerate(catalog.signatures, start=1):
+        if which == "negative" and sig.correlation is not None:
+            # A correlation's look-alikes are made of its building blocks (a package's
+            # maintainer script runs uname and id), which fire there by design; `sig test`
+            # checks that the correlation itself stays silent on them.
+            continue
         path = sig.positive_file if which == "positive" else sig.negative_file
         sample = read_sample_file(path)
         assert not sample.problems, sample.problems

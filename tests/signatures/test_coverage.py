@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from tests.detection.harness import BENIGN, PROCEDURES, read_procedure
 from tracee_py.cli.app import app
+from tracee_py.schema import EVENT_KINDS
 from tracee_py.signatures import builtin_catalog, load_signatures
 from tracee_py.signatures.attack import ATTACK_FILE, AttackDataError, load_attack
 from tracee_py.signatures.coverage import (
@@ -169,7 +170,14 @@ def test_covered_needs_a_ready_signature_and_a_procedure_that_fires_it(tmp_path:
     assert rows["T1016"].procedures == ()
     assert (rows["T1083"].status, rows["T1083"].procedures) == (SIGNATURE_ONLY, ())
     assert (rows["T1124"].status, rows["T1124"].signatures) == (NOT_COVERED, ())  # not ready
-    assert rows["T1070.006"].status == NEEDS_KIND
+    # timestomping waited for file_utime, which is recorded now: visible, not covered here
+    assert rows["T1070.006"].status == NOT_COVERED
+    waiting = [
+        t.id
+        for t in load_attack().techniques.values()
+        if t.visible == "needs" and not set(t.kinds) <= set(EVENT_KINDS)
+    ]
+    assert waiting and all(rows[t].status == NEEDS_KIND for t in waiting)
     assert rows["T1566.001"].status == NOT_VISIBLE
     discovery = cov.per_tactic["TA0007"]
     assert (discovery.covered, discovery.signature_only) == (1, 2)
@@ -215,8 +223,12 @@ def test_cli_json_and_table() -> None:
     assert "shadow-read" in shadow["signatures"]
     assert "credentials-shadow-dump" in shadow["procedures"]
     assert shadow["tactics"] == ["TA0006"]
-    if techniques["T1070.006"]["status"] == NEEDS_KIND:  # until the schema records it
-        assert techniques["T1070.006"]["needs_kinds"] == ["file_utimes"]
+    # file_utime is recorded, so timestomping is visible (and a procedure covers it)
+    assert techniques["T1070.006"]["status"] == COVERED
+    assert "timestomp-backdate" in techniques["T1070.006"]["signatures"]
+    waiting = [t for t in techniques.values() if t["status"] == NEEDS_KIND]
+    assert waiting and all(t["needs_kinds"] for t in waiting)
+    assert all(set(t["needs_kinds"]) - set(EVENT_KINDS) for t in waiting)
     assert techniques["T1566.001"]["why_not_visible"]
     # Steal Application Access Token: Containers and cloud platforms, not Linux
     assert "k8s-sa-token-read" in doc["signatures_outside_matrix"]["T1528"]

@@ -87,7 +87,9 @@ def test_benign_build_sarif_for_ci(benign: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     log = json.loads(proc.stdout)
     validate_sarif(log)
-    assert log["runs"][0]["results"] == []
+    # Only notes (info and low): discovery building blocks fire on a build too (Python's
+    # platform module runs uname), and never above low.
+    assert [r for r in log["runs"][0]["results"] if r["level"] != "note"] == []
     assert len(log["runs"][0]["tool"]["driver"]["rules"]) == CATALOG_SIZE
 
 

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from tracee_py.capture.wire import (
     F_ARGV_TRUNCATED,
     F_EXIT_UNKNOWN,
+    F_NO_STR,
     F_STR_TRUNCATED,
     F_STR_UNREADABLE,
 )
@@ -35,6 +36,10 @@ from tracee_py.enrich.proctable import (
 from tracee_py.schema import (
     ARG_POSITION,
     AUX_SLOTS,
+    BPF_CMD_MAP_CREATE,
+    BPF_CMD_PROG_LOAD,
+    BPF_MAP_TYPES,
+    BPF_PROG_TYPES,
     DIRFD,
     DIRFD2,
     EVENT_SCHEMA,
@@ -42,8 +47,11 @@ from tracee_py.schema import (
     LIFECYCLE_KINDS,
     NEGATIVE_IS_NULL,
     OLD_TID,
+    SOCKET_TYPES,
     SYSCALL_NUMBER,
     SYSCALLS,
+    TIME_NOW,
+    TIME_OMIT,
     WIRE_CONTRACT,
     AuxRecord,
     EventKind,
@@ -61,7 +69,10 @@ _SYSCALL_NAMES = pa.array(list(SYSCALLS), type=pa.string())
 # Kind tests are table lookups (``table[kinds]``), not np.isin: kinds are clipped to 255,
 # and everything from 100 up (aux records, garbage) is special.
 _KIND_SLOTS = 256
-_FAMILIES = {1: "unix", 2: "inet", 10: "inet6", 16: "netlink", 17: "packet"}
+_FAMILIES = {
+    1: "unix", 2: "inet", 10: "inet6", 15: "key", 16: "netlink", 17: "packet", 29: "can",
+    31: "bluetooth", 38: "alg", 40: "vsock", 44: "xdp",
+}  # fmt: skip
 
 # The wire contract (schema.WIRE_CONTRACT) as lookup tables indexed by [kind, syscall]:
 # which integer slot fills each column, which records carry a path in ``str``, and where
@@ -74,8 +85,8 @@ def _contract_tables() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     helpers = {
         name: np.full((_KIND_SLOTS, _N_SYSCALLS), -1, dtype=np.int8) for name in ("dirfd", "dirfd2")
     }
-    helpers["path"] = np.zeros((_KIND_SLOTS, _N_SYSCALLS), dtype=bool)
-    helpers["path2"] = np.zeros((_KIND_SLOTS, _N_SYSCALLS), dtype=bool)
+    for name in ("path", "path2", "name", "old_name"):
+        helpers[name] = np.zeros((_KIND_SLOTS, _N_SYSCALLS), dtype=bool)
     for (kind, syscall), slots in WIRE_CONTRACT.items():
         if kind in LIFECYCLE_KINDS:
             continue
@@ -89,6 +100,10 @@ def _contract_tables() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
                 helpers["path"][at] = True
             elif name == "path2" and slot.column == "path2":
                 helpers["path2"][at] = True
+            elif name == "str" and slot.column == "name":
+                helpers["name"][at] = True
+            elif name == "addr" and slot.column == "old_name":
+                helpers["old_name"][at] = True
             elif name in INT_SLOTS and slot.column is not None:
                 table = sources.setdefault(
                     slot.column, np.full((_KIND_SLOTS, _N_SYSCALLS), -1, dtype=np.int8)
@@ -99,7 +114,7 @@ def _contract_tables() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
 
 _SOURCES, _HELPERS = _contract_tables()
 # Columns with decoding of their own below (the address family names the others' format).
-_SPECIAL_COLUMNS = ("family", "port")
+_SPECIAL_COLUMNS = ("family", "port", "socket_type", "bpf_type", "atime", "mtime")
 
 
 def _slot_of(kind: EventKind, target: str | Slot) -> str:
@@ -144,7 +159,8 @@ def _syscall_index(syscalls: np.ndarray) -> np.ndarray:
 # changes the cwd that later rows resolve against). The others are decoded column-wise.
 _IS_IN_ORDER = _kind_table([*LIFECYCLE_KINDS, K.CHDIR])
 _IS_SPECIAL = _IS_IN_ORDER | (np.arange(_KIND_SLOTS) >= 100)
-_IS_NET = _kind_table([K.NET_CONNECT, K.NET_ACCEPT, K.NET_BIND])
+_HAS_ADDR = _kind_table([K.NET_CONNECT, K.NET_ACCEPT, K.NET_BIND, K.NET_LISTEN])
+_HAS_FAMILY = _HAS_ADDR | _kind_table([K.NET_SOCKET])
 # A prefix this wide holds the NUL of almost every string; only rows without one there are
 # scanned in full (see cstrings).
 _CSTRING_PREFIX = 64
@@ -214,7 +230,7 @@ def _str_of(ev: dict[str, Any]) -> str:
 
 def _text_of(ev: dict[str, Any]) -> str | None:
     """The record's string; None when the kernel could not read it (unknown, not empty)."""
-    return None if int(ev["flags"]) & F_STR_UNREADABLE else _str_of(ev)
+    return None if int(ev["flags"]) & (F_STR_UNREADABLE | F_NO_STR) else _str_of(ev)
 
 
 _RECORD_FIELDS = (
@@ -533,7 +549,7 @@ class BatchDecoder:
         k = _kind_index(kinds)
         syscall_nums = ev["syscall"][rows].astype(np.int32)
         at = k.astype(np.intp) * _N_SYSCALLS + _syscall_index(syscall_nums)  # flat [kind, sc]
-        ints = [ev[name][rows] for name in INT_SLOTS]  # a0..a3, retval
+        ints = _int_slots(ev, rows)
         a2 = ints[2]
         positions = np.arange(n)
 
@@ -574,8 +590,8 @@ class BatchDecoder:
                 resolved = _absolute(pc.take(raw_paths, pa.array(fix)), entry_cwd, entry[fix])
                 paths = pc.replace_with_mask(raw_paths, pa.array(mask), resolved)
         memfd = kinds == K.MEMFD_CREATE
-        net = _IS_NET[k]
-        fam = np.where(net, ints[0], 0)
+        net = _HAS_ADDR[k]
+        fam = np.where(_HAS_FAMILY[k], ints[0], 0)
         extra: dict[int, str | None] = {}
         if memfd.any():
             for i in np.flatnonzero(memfd).tolist():
@@ -596,7 +612,7 @@ class BatchDecoder:
             at_rows = np.fromiter(extra.keys(), dtype=np.int64, count=len(extra))
             paths = _replace(paths, at_rows, list(extra.values()))
         flags = ev["flags"][rows]
-        unreadable = (flags & F_STR_UNREADABLE) != 0
+        unreadable = (flags & (F_STR_UNREADABLE | F_NO_STR)) != 0
         paths = pc.if_else(pa.array(path_mask & ~unreadable), paths, pa.nulls(n, pa.string()))
 
         # path2: relative to its dir fd where the record has one (rename, hard links).
@@ -618,8 +634,8 @@ class BatchDecoder:
             p2 = pa.array(p2_values, type=pa.string())
 
         syscall_names = pc.take(_SYSCALL_NAMES, pa.array(syscall_nums, mask=syscall_nums == 0))
-        family_col: list[str | None] = [None] * n if net.any() else []
-        for i in np.flatnonzero(net & (fam != 0)).tolist():
+        family_col: list[str | None] = [None] * n if _HAS_FAMILY[k].any() else []
+        for i in np.flatnonzero(_HAS_FAMILY[k] & (fam != 0)).tolist():
             family_col[i] = _FAMILIES.get(int(fam[i]), f"af_{int(fam[i])}")
 
         def optional_strings(values: list[str | None]) -> pa.Array:
@@ -686,11 +702,68 @@ class BatchDecoder:
         )
         for j, name in enumerate(CONTAINER_FIELDS):
             columns[name] = entry_strings([e.container[j] for e in entries])
+        name_mask = lookup(_HELPERS["name"]) & ~unreadable
+        if name_mask.any():
+            columns["name"] = pc.if_else(pa.array(name_mask), raw_paths, pa.nulls(n, pa.string()))
+        old_mask = lookup(_HELPERS["old_name"])
+        if old_mask.any():
+            old = cstrings(_field_bytes(ev, "addr", rows))
+            columns["old_name"] = pc.if_else(pa.array(old_mask), old, pa.nulls(n, pa.string()))
+        for column, names in (("socket_type", _SOCKET_TYPE_NAMES), ("bpf_type", None)):
+            source = _SOURCES[column]
+            if len(slots_used(source)):
+                slot = lookup(source)
+                values = slot_values(slot, source)
+                if names is None:  # bpf: the command says which numbering
+                    cmd = slot_values(lookup(_SOURCES["flags"]), _SOURCES["flags"])
+                    table = np.where(cmd == BPF_CMD_PROG_LOAD, 1, 0)
+                    present = (slot >= 0) & np.isin(cmd, [BPF_CMD_PROG_LOAD, BPF_CMD_MAP_CREATE])
+                    text = [
+                        _type_name(_BPF_TYPE_NAMES[t], v) if ok else None
+                        for t, v, ok in zip(
+                            table.tolist(), values.tolist(), present.tolist(), strict=True
+                        )
+                    ]
+                else:
+                    present = slot >= 0
+                    text = [
+                        _type_name(names, v) if ok else None
+                        for v, ok in zip(values.tolist(), present.tolist(), strict=True)
+                    ]
+                columns[column] = pa.array(text, type=pa.string())
+        for column in ("atime", "mtime"):
+            source = _SOURCES[column]
+            if len(slots_used(source)):
+                slot = lookup(source)
+                values = slot_values(slot, source)
+                # UTIME_NOW (or no times): the kernel set the file's time to now.
+                values = np.where(values == TIME_NOW, times[rows], values)
+                columns[column] = pa.array(
+                    values, type=pa.int64(), mask=~((slot >= 0) & (values != TIME_OMIT))
+                ).cast(pa.timestamp("ns", tz="UTC"))
         arrays = []
         for f in EVENT_SCHEMA:
             col = columns.get(f.name)
             arrays.append(col if col is not None else pa.nulls(n, f.type))
         return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)
+
+
+_SOCKET_TYPE_NAMES: dict[int, str] = SOCKET_TYPES
+_BPF_TYPE_NAMES: tuple[dict[int, str], dict[int, str]] = (
+    dict(enumerate(BPF_MAP_TYPES)),
+    dict(enumerate(BPF_PROG_TYPES)),
+)
+
+
+def _type_name(names: dict[int, str], value: int) -> str:
+    return names.get(value) or f"type_{value}"
+
+
+def _int_slots(ev: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
+    """The integer slots of the records ``rows``, in INT_SLOTS order: a0..a3, retval, then
+    the addr field as two little-endian int64 (addr_lo, addr_hi)."""
+    halves = np.ascontiguousarray(ev["addr"][rows]).view("<i8").reshape(len(rows), 2)
+    return [*(ev[name][rows] for name in INT_SLOTS[:5]), halves[:, 0], halves[:, 1]]
 
 
 # A relative path normpath would change: "." or ".." components, "//", a trailing "/".

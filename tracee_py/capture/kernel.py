@@ -20,7 +20,7 @@ from tracee_py.capture import bpfsys
 from tracee_py.capture.btf import Btf
 from tracee_py.capture.headers import own_headers_available
 from tracee_py.errors import CaptureError, UsageError
-from tracee_py.schema import SYSCALLS
+from tracee_py.schema import NAMED_ONLY_SYSCALLS, SYSCALLS
 
 HELPER_KTIME_GET_BOOT_NS = 125
 HELPER_TASK_STORAGE_GET = 156
@@ -55,6 +55,40 @@ class GroupDead(StrEnum):
     HEADERS = "headers"  # the same read, with offsets from the running kernel's headers
 
 
+# Where listen's local address and accept's peer live when the call itself does not say:
+# the socket behind the fd, reached as task->files->fdt->fd[fd]->private_data (a struct
+# socket)->sk. Offsets from the kernel's BTF; -D name -> (struct, member).
+SOCKET_MEMBERS: dict[str, tuple[str, str]] = {
+    "OFF_TASK_FILES": ("task_struct", "files"),
+    "OFF_FILES_FDT": ("files_struct", "fdt"),
+    "OFF_FDT_MAX_FDS": ("fdtable", "max_fds"),
+    "OFF_FDT_FD": ("fdtable", "fd"),
+    "OFF_FILE_PRIVATE": ("file", "private_data"),
+    "OFF_SOCKET_SK": ("socket", "sk"),
+    "OFF_SK_COMMON": ("sock", "__sk_common"),
+    "OFF_SKC_FAMILY": ("sock_common", "skc_family"),
+    "OFF_SKC_NUM": ("sock_common", "skc_num"),
+    "OFF_SKC_DPORT": ("sock_common", "skc_dport"),
+    "OFF_SKC_DADDR": ("sock_common", "skc_daddr"),
+    "OFF_SKC_RCV_SADDR": ("sock_common", "skc_rcv_saddr"),
+    "OFF_SKC_V6_DADDR": ("sock_common", "skc_v6_daddr"),
+    "OFF_SKC_V6_RCV_SADDR": ("sock_common", "skc_v6_rcv_saddr"),
+}
+
+
+def socket_offsets(btf: Btf | None) -> tuple[tuple[tuple[str, int], ...], str]:
+    """(-D name, offset) for every member of SOCKET_MEMBERS, or () and why not."""
+    if btf is None:
+        return (), "no kernel BTF"
+    found = []
+    for define, (struct_name, member) in SOCKET_MEMBERS.items():
+        offset = btf.member_offset(struct_name, member)
+        if offset is None:
+            return (), f"no {struct_name}.{member} in BTF"
+        found.append((define, offset))
+    return tuple(found), ""
+
+
 @dataclass(frozen=True)
 class SyscallArgs:
     """Where a syscall tracepoint's arguments start in its record (from the format file)."""
@@ -79,13 +113,17 @@ class KernelFeatures:
     kprobes: bool = False
     bpf_lsm: bool = False
     modules: bool = False
+    socket_offsets: tuple[tuple[str, int], ...] = ()  # SOCKET_MEMBERS; () when not found
+    socket_offsets_missing: str = ""  # why socket_offsets is empty
     notes: tuple[str, ...] = field(default=())
 
     @property
     def compiled_syscalls(self) -> frozenset[str]:
         """The syscalls the programs hook here: all of ours, optional ones where present."""
         absent = set(OPTIONAL_SYSCALLS) - self.optional_syscalls
-        return frozenset(n for n in SYSCALLS if n and n not in absent)
+        return frozenset(
+            n for n in SYSCALLS if n and n not in absent and n not in NAMED_ONLY_SYSCALLS
+        )
 
     def fast_possible(self) -> str:
         """'' when every compiled syscall can be hooked with fentry/fexit, else why not.
@@ -114,6 +152,7 @@ class KernelFeatures:
             ("kprobes", int(self.kprobes), ""),
             ("bpf_lsm", int(self.bpf_lsm), ""),
             ("modules", int(self.modules), "" if self.modules else "no module syscalls"),
+            ("socket_addresses", int(bool(self.socket_offsets)), self.socket_offsets_missing),
             *(
                 (f"syscall:{name}", int(name in self.optional_syscalls), "")
                 for name in OPTIONAL_SYSCALLS
@@ -206,6 +245,7 @@ def probe_kernel() -> KernelFeatures:
             if probe_id is not None
             else f"no {_PROBE_FUNCTION} in BTF"
         )
+    sock_offsets, sock_missing = socket_offsets(btf)
     task_storage = btf is not None and all(
         bpfsys.helper_supported(h) for h in (HELPER_TASK_STORAGE_GET, HELPER_GET_CURRENT_TASK_BTF)
     )
@@ -228,6 +268,8 @@ def probe_kernel() -> KernelFeatures:
         kprobes=(tracefs / "kprobe_events").exists(),
         bpf_lsm=_bpf_lsm(),
         modules="finit_module" in optional,
+        socket_offsets=sock_offsets,
+        socket_offsets_missing=sock_missing,
     )
 
 

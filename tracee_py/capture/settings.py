@@ -20,6 +20,9 @@ from tracee_py.schema import (
     LIFECYCLE_KINDS,
     STR_MAX,
     SYSCALL_NUMBER,
+    TIME_MIN,
+    TIME_NOW,
+    TIME_OMIT,
     AuxRecord,
     EventKind,
 )
@@ -100,7 +103,8 @@ def parse_kinds(text: str | None) -> frozenset[EventKind]:
     if not text:
         return frozenset(EventKind)
     families = {
-        "process": [k for k in EventKind if k.label.startswith("process_")] + [EventKind.CHDIR],
+        "process": [k for k in EventKind if k.label.startswith("process_")]
+        + [EventKind.CHDIR, EventKind.COMM_CHANGE],
         "file": [k for k in EventKind if k.label.startswith("file_")]
         + [EventKind.MEMFD_CREATE, EventKind.DUP],
         "net": [k for k in EventKind if k.label.startswith("net_")],
@@ -152,6 +156,13 @@ def build_cflags(settings: CaptureSettings, kernel: KernelFeatures, hooks: Hooks
         "GROUP_DEAD_FROM_TRACEPOINT": 1 if kernel.group_dead is GroupDead.TRACEPOINT else 0,
         "GROUP_DEAD_FROM_HEADERS": 1 if kernel.group_dead is GroupDead.HEADERS else 0,
     }
+    defines["HAVE_TASK_PT_REGS"] = 1 if kernel.task_pt_regs else 0
+    defines["HAVE_SOCKET_OFFSETS"] = 1 if kernel.socket_offsets else 0
+    for name, offset in kernel.socket_offsets:
+        defines[name] = offset
+    defines["TIME_NOW_NS"] = TIME_NOW
+    defines["TIME_OMIT_NS"] = TIME_OMIT
+    defines["TIME_MIN_NS"] = TIME_MIN
     if kernel.group_dead is GroupDead.BTF:
         defines["TASK_SIGNAL_OFFSET"] = kernel.task_signal_offset
         defines["SIGNAL_LIVE_OFFSET"] = kernel.signal_live_offset

@@ -25,6 +25,7 @@ F_STR_TRUNCATED = 1
 F_ARGV_TRUNCATED = 2
 F_EXIT_UNKNOWN = 4
 F_STR_UNREADABLE = 8  # the string could not be read from user memory (a bad pointer)
+F_NO_STR = 16  # the call named no string (futimens: a NULL path): the column is null
 
 EVENT_FIELDS: list[tuple[str, str] | tuple[str, str, tuple[int, ...]]] = [
     ("ts", "<u8"),

@@ -729,4 +729,5 @@ def _summary(findings: list[Finding], signatures: int, rows: int) -> None:
     err_console.print(
         f"{len(findings)} findings{detail} from {signatures} signatures over {rows} events",
         highlight=False,
+        soft_wrap=True,  # one line, however many severities it lists
     )

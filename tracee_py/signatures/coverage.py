@@ -95,6 +95,7 @@ class Coverage:
     total: Counts
     outside: dict[str, tuple[str, ...]] = field(default_factory=dict)  # technique -> sigs
     procedures: tuple[ProcedureRef, ...] = ()
+    signatures: tuple[Signature, ...] = ()  # the catalog, in id order
 
 
 def catalog_coverage(
@@ -131,6 +132,7 @@ def read_procedure_headers(folder: Path = PROCEDURES_DIR) -> list[ProcedureRef]:
 def compute_coverage(
     matrix: AttackMatrix, signatures: Iterable[Signature], procedures: Sequence[ProcedureRef]
 ) -> Coverage:
+    signatures = tuple(sorted(signatures, key=lambda s: s.id))
     by_technique: dict[str, list[str]] = {}
     for sig in signatures:
         if not sig.ready:
@@ -166,7 +168,9 @@ def compute_coverage(
         for tid, sigs in sorted(by_technique.items())
         if tid not in matrix.techniques
     }
-    return Coverage(matrix, rows, per_tactic, _count(rows.values()), outside, tuple(procedures))
+    return Coverage(
+        matrix, rows, per_tactic, _count(rows.values()), outside, tuple(procedures), signatures
+    )
 
 
 def _count(rows: Iterable[TechniqueCoverage]) -> Counts:
@@ -303,6 +307,21 @@ def coverage_markdown(cov: Coverage) -> str:
                 f"| {row.technique.id} | {_cell(row.technique.name)} | {_cell(status)} "
                 f"| {_ids(row.signatures)} | {_ids(row.procedures)} |"
             )
+    lines += ["", "## The catalog", ""]
+    lines += [
+        f"The {len(cov.signatures)} signatures of the catalog (`tracee-py sig list` shows the "
+        "same with the data each one needs).",
+        "",
+        "| id | severity | confidence | tactic | technique | also | name |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for sig in cov.signatures:
+        also = ", ".join(ref.id for ref in sig.also)
+        lines.append(
+            f"| `{sig.id}` | {sig.severity.label} | {sig.confidence.label} "
+            f"| {_cell(sig.tactic.name)} | {_cell(str(sig.technique))} | {also} "
+            f"| {_cell(sig.name)} |"
+        )
     if cov.outside:
         lines += ["", "## Signatures mapped outside the Linux matrix", ""]
         lines += ["| technique | signatures |", "|---|---|"]

@@ -91,7 +91,9 @@ class RunObserver:
 
 def load_plan(signatures: Sequence[Signature]) -> LoadPlan:
     """The rows and columns ``signatures`` can read (see :func:`plan_for`)."""
-    return plan_for((s.event_kinds, s.reads) for s in signatures)
+    from tracee_py.signatures.correlation import with_building_blocks
+
+    return plan_for((s.event_kinds, s.reads) for s in with_building_blocks(signatures))
 
 
 def run_on_dataset(
@@ -187,12 +189,19 @@ def run_in(
     timeout: float | None,
     max_findings: int,
 ) -> RunResult:
+    from tracee_py.signatures.correlation import with_building_blocks
+
     rows = sandbox.event_count()
     obs.loaded(rows)
+    # Correlations run after everything else: their building blocks run even when they
+    # are not selected themselves (their findings are then not shown).
+    ordinary = [s for s in with_building_blocks(signatures) if s.correlation is None]
+    correlations = [s for s in signatures if s.correlation is not None]
+    total = len(ordinary) + len(correlations)
     runs: list[SignatureRun] = []
     raw: list[tuple[SignatureRun, list[dict[str, Any]]]] = []
-    for index, sig in enumerate(signatures):
-        obs.started(sig, index, len(signatures))
+    for index, sig in enumerate(ordinary):
+        obs.started(sig, index, total)
         run = SignatureRun(sig)
         started = time.perf_counter()
         try:
@@ -215,6 +224,13 @@ def run_in(
     lookup = _process_lookup(sandbox, sorted(process_ids))
     for run, records in raw:
         run.findings = [_finding(run.signature, r, lookup) for r in records]
+    for offset, sig in enumerate(correlations, len(ordinary)):
+        obs.started(sig, offset, total)
+        run = _correlation_run(sandbox, sig, runs, max_findings)
+        runs.append(run)
+        obs.finished(run)
+    order = {s.id: i for i, s in enumerate(signatures)}  # as selected, correlations included
+    runs = sorted((r for r in runs if r.signature.id in order), key=lambda r: order[r.signature.id])
     result = RunResult(runs, rows_loaded=rows)
     for run in runs:
         if run.error:
@@ -225,6 +241,44 @@ def run_in(
                 f"only the first {max_findings} are reported"
             )
     return result
+
+
+def _correlation_run(
+    sandbox: SignatureHost, sig: Signature, runs: list[SignatureRun], max_findings: int
+) -> SignatureRun:
+    """Findings of a correlation rule from its building blocks' findings in ``runs``."""
+    from tracee_py.signatures.correlation import MAX_DEPTH, correlate
+
+    assert sig.correlation is not None
+    run = SignatureRun(sig)
+    started = time.perf_counter()
+    blocks = {b.id for b in sig.correlation.blocks}
+    block_runs = [r for r in runs if r.signature.id in blocks]
+    failed = [r for r in block_runs if r.error]
+    if failed:
+        run.error = f"building block {failed[0].signature.id} failed: {failed[0].error}"
+        run.seconds = time.perf_counter() - started
+        return run
+    findings = [f for r in block_runs for f in r.findings]
+    ids = sorted({f.process_id for f in findings if f.process_id is not None})
+    chains: dict[int, list[dict[str, Any]]] = {}
+    if ids:
+        fields = ("process_id", "exe", "comm", "argv")
+        for row in sandbox.ancestry_rows(ids, MAX_DEPTH, fields):
+            chains.setdefault(int(row["start_id"]), []).append(row)
+        for chain in chains.values():
+            chain.sort(key=lambda r: int(r["depth"]))
+    records = correlate(sig, findings, chains)
+    if len(records) > max_findings:
+        run.truncated = True
+        records = records[:max_findings]
+    for record in records:
+        record["time"] = format_ns(record["_time_ns"])
+    groups = sorted({r["process_id"] for r in records})
+    lookup = _process_lookup(sandbox, groups)
+    run.findings = [_finding(sig, r, lookup) for r in records]
+    run.seconds = time.perf_counter() - started
+    return run
 
 
 def _bounded(sql: str, limit: int) -> str:

@@ -29,6 +29,7 @@ from tracee_py.signatures.model import (
     DEFAULT_CONFIDENCE,
     SEVERITY_LABELS,
     Confidence,
+    Correlation,
     MitreRef,
     Problem,
     Severity,
@@ -70,6 +71,7 @@ RULE_KEYS: dict[str, tuple[type | tuple[type, ...], bool, str]] = {
     "expect": (int, False, "how many findings positive.jsonl must yield"),
     "false_positives": (list, False, "known benign look-alikes"),
     "references": (list, False, "URLs"),
+    "correlation": (dict, False, "building blocks, group, window, distinct (instead of sql)"),
 }
 MITRE_KEYS = ("tactic", "technique", "also")
 # Limits for rule files from third parties: a rule is a page of text, never a document
@@ -210,6 +212,12 @@ def collect_signatures(
             checked.append(sig)
         unique = checked
 
+    if any(s.correlation is not None for s in unique):
+        from tracee_py.signatures.correlation import resolve_correlations
+
+        unique, correlation_problems = resolve_correlations(unique)
+        problems.extend(correlation_problems)
+
     if check_samples:
         from tracee_py.signatures.samples import check_sample_files
 
@@ -345,7 +353,7 @@ def _validate(data: dict[str, Any], doc: _Located, folder: Path) -> Signature | 
             doc.key_problem((key,), f"unknown key {key!r}{hint}")
     for key, (kind, required, what) in RULE_KEYS.items():
         if key not in data:
-            if required:
+            if required and not (key == "sql" and "correlation" in data):
                 doc.problem((), f"missing required key {key!r}: {what}")
             continue
         value = data[key]
@@ -421,6 +429,7 @@ def _validate(data: dict[str, Any], doc: _Located, folder: Path) -> Signature | 
     if isinstance(expect, int) and not isinstance(expect, bool) and expect < 1:
         doc.problem(("expect",), "'expect' must be at least 1")
 
+    correlation = _correlation(data, doc)
     status = data.get("status")
     if doc.problems:
         return None
@@ -450,7 +459,21 @@ def _validate(data: dict[str, Any], doc: _Located, folder: Path) -> Signature | 
         sql_line=sql_line,
         id_line=doc.marks.get(("id",), (0, 0))[0],
         detail_line=doc.marks.get(("detail",), (0, 0))[0],
+        correlation=correlation,
     )
+
+
+def _correlation(data: dict[str, Any], doc: _Located) -> Correlation | None:
+    value = data.get("correlation")
+    if not isinstance(value, dict):
+        return None
+    if "sql" in data:
+        doc.key_problem(
+            ("sql",), "a correlation rule has no sql: its findings come from its building blocks"
+        )
+    from tracee_py.signatures.correlation import parse_correlation
+
+    return parse_correlation(value, doc.problem, doc.key_problem, lambda path: doc.at(path).line)
 
 
 def _mitre_ref(

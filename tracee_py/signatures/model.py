@@ -112,6 +112,24 @@ class SqlFacts:
 
 
 @dataclass(frozen=True)
+class Correlation:
+    """A rule kind whose findings come from other signatures' findings (see
+    :mod:`tracee_py.signatures.correlation`): at least ``distinct`` different building
+    blocks from one process tree within ``window_ns``."""
+
+    signatures: tuple[str, ...]  # building block ids named in the rule
+    tag: str | None  # and/or every ordinary signature with this tag
+    group: str  # how findings are grouped; only "tree" today
+    window_ns: int
+    window: str  # as written, for the finding's evidence
+    distinct: int  # distinct building blocks that make a finding
+    unless_ancestor: tuple[str, ...] = ()  # lineage that excuses a building block
+    signature_lines: tuple[int, ...] = ()  # rule-file line of each id in ``signatures``
+    line: int = 0  # rule-file line of the ``correlation`` key
+    blocks: tuple[Signature, ...] = ()  # the resolved building blocks, set by the loader
+
+
+@dataclass(frozen=True)
 class Signature:
     """A behavioural rule: metadata plus the DuckDB SQL that returns one row per finding."""
 
@@ -141,6 +159,7 @@ class Signature:
     # when neither says (the run then copies every kind). Set by the SQL check.
     event_kinds: frozenset[str] | None = None
     reads: SqlFacts | None = None  # what the SQL names; set by the SQL check
+    correlation: Correlation | None = None  # set for correlation rules (their sql is empty)
 
     @property
     def positive_file(self) -> Path:

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pyarrow as pa
 
 from tracee_py.schema import CONTAINER_COLUMNS
-from tracee_py.signatures.model import Problem, Signature, SourceLocation
+from tracee_py.signatures.model import Problem, Signature, SourceLocation, SqlFacts
 from tracee_py.signatures.sandbox import (
     QueryFailed,
     Sandbox,
@@ -53,6 +53,8 @@ def check_one(
     sig: Signature, empty: Sandbox, *, timeout: float = CHECK_TIMEOUT_S
 ) -> tuple[Signature, list[Problem]]:
     problems: list[Problem] = []
+    if sig.correlation is not None:
+        return _check_correlation(sig)
 
     def at_sql(offset: int | None, message: str) -> None:
         line = sig.sql_line + (offset - 1) if offset and sig.sql_line else sig.sql_line
@@ -108,3 +110,23 @@ def check_one(
                 )
             )
     return checked, problems
+
+
+def _check_correlation(sig: Signature) -> tuple[Signature, list[Problem]]:
+    """A correlation rule has no SQL: its detail may name the correlation's columns and the
+    process fields. Its event kinds are its building blocks' (set when they are resolved)."""
+    from tracee_py.signatures.correlation import CORRELATION_COLUMNS
+
+    problems: list[Problem] = []
+    known = set(CORRELATION_COLUMNS) | set(PROCESS_FIELDS)
+    for name in template_fields(sig.detail or ""):
+        if name not in known:
+            problems.append(
+                Problem(
+                    SourceLocation(sig.rule_file, sig.detail_line),
+                    f"detail placeholder {{{name}}} is not a correlation column "
+                    f"({', '.join(sorted(known))})",
+                )
+            )
+    nothing = SqlFacts(frozenset(), frozenset(), frozenset(), False)
+    return replace(sig, event_kinds=frozenset(), reads=nothing), problems
