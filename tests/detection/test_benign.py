@@ -27,6 +27,7 @@ MEDIUM_OR_MORE = {"medium", "high", "critical"}
 # script -> images (file names) that must have been executed in its tree
 EXECUTED = {
     "admin-housekeeping": {"systemctl", "journalctl", "cp"},
+    "admin-maintenance": {"su", "apt-config", "run-parts", "usermod", "setcap", "nsenter"},
     "apt-install": {"apt-get", "dpkg", "hello"},
     "bpf-socket-filter": {"python3"},
     "configure-and-make": {"configure", "make", "cc1", "hello", "uname", "id"},
@@ -37,6 +38,7 @@ EXECUTED = {
     "package-maintainer-scripts": {"dpkg-deb", "dpkg", "uname", "dpkg-query"},
     "cron-job": {"dpkg", "cron", "date"},
     "developer-workday": {"make", "cc1", "ld", "hello", "openssl", "curl", "losetup", "mkfs.ext4"},
+    "developer-session": {"grep", "find", "python3", "curl", "perl", "docker", "kubectl"},
     "git-work": {"git", "git-upload-pack"},
     "make-build": {"make", "cc1", "ld", "hello"},
     "pip-install-local": {"pip", "greet"},
@@ -52,6 +54,7 @@ EXECUTED = {
 # script -> files (names) its tree opened, wrote or renamed: the work product of each script
 TOUCHED = {
     "admin-housekeeping": {"app.log.1", "logging.conf", "hello.sh"},
+    "admin-maintenance": {"deploy-report", "webserver"},
     "apt-install": {"hello_2.10-3_amd64.deb"},
     "bpf-socket-filter": set(),  # its work is a BPF map and program, not a file
     "configure-and-make": {"Makefile", "hello"},
@@ -62,6 +65,7 @@ TOUCHED = {
     "package-maintainer-scripts": {"tpy-example.deb", "configured"},
     "cron-job": {"heartbeat-job", "heartbeat"},
     "developer-workday": {"src.tgz", "src.tgz.enc", "data.bin", "scratch.img"},
+    "developer-session": {"auth.py", "test.pem", "index.html", ".bash_history"},
     "git-work": {"packed-refs"},
     "make-build": {"hello.o"},
     "pip-install-local": {"greet-1.0.dist-info"},
