@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.capture.conftest import Recording, run_tracee
+from tests.capture.conftest import TIME_SCALE, Recording, run_tracee
 from tracee_py.capture.wire import EVENT_DTYPE, SLOT_SIZE
 from tracee_py.schema import EventKind
 from tracee_py.store.layout import DatasetLayout
@@ -23,7 +23,7 @@ TRACEE = [sys.executable, "-m", "tracee_py"]
 
 def _wait_for(path: Path, timeout: float = 300) -> None:
     # Generous: bcc compiles for about a minute in the emulated kernels of tests/kernels.
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + timeout * TIME_SCALE
     while not path.exists():
         assert time.monotonic() < deadline, f"{path} did not appear"
         time.sleep(0.05)

@@ -51,7 +51,9 @@ def _guest_command(out: Path) -> str:
     py = shlex.quote(sys.executable)
     return (
         f"cd {shlex.quote(str(REPO))} && "
-        "export PYTHONDONTWRITEBYTECODE=1 TRACEE_PY_EXPECT_FAST=1 TRACEE_PY_EXPECT_MODULES=1 && "
+        "export PYTHONDONTWRITEBYTECODE=1 TRACEE_PY_EXPECT_FAST=1 TRACEE_PY_EXPECT_MODULES=1 "
+        # under emulation bcc compiles several times slower: the recordings get longer limits
+        "TRACEE_PY_TEST_TIME_SCALE=3 && "
         "mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing; "
         f"{py} -m pytest -p no:cacheprovider -q -m kernel_matrix tests/capture "
         f"--junitxml={shlex.quote(str(out / 'junit.xml'))}; "
