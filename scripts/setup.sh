@@ -16,9 +16,11 @@ fi
 # chromium is the headless browser the report tests open reports in (Playwright drives it;
 # it downloads no browser of its own). Java 17 runs Spark (the optional `spark` extra) for
 # --engine spark and its tests. cron and git: the benign corpus (tests/detection/benign)
-# runs a cron job, does git work and builds a Python wheel offline (python3-wheel).
+# runs a cron job, does git work and builds a Python wheel offline (python3-wheel); the
+# attack procedures (tests/detection/procedures) use auditctl, chattr, setcap, xxd and ssh.
 packages=(python3 python3-venv python3-bpfcc bpftool linux-headers-amd64 gcc make jq strace
           util-linux iproute2 openssl cron git python3-wheel
+          auditd e2fsprogs libcap2-bin xxd openssh-client curl zip perl
           linux-image-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
           qemu-system-x86 kmod chromium openjdk-17-jre-headless)
 missing=()
