@@ -490,6 +490,22 @@ def _check_file(path: Path, root: Path, time_column: str) -> DataFile | DamagedF
         return DamagedFile(rel, f"cannot read: {exc.strerror or exc}")
     except (pa.ArrowException, ValueError) as exc:
         return DamagedFile(rel, one_line(f"not a readable Parquet file ({exc})"))
+    return footer_check(
+        meta, rel, size, time_column, _partition(path, "node"), _partition(path, "date")
+    )
+
+
+def footer_check(
+    meta: pq.FileMetaData,
+    rel: str,
+    size: int,
+    time_column: str,
+    node: str,
+    date: str,
+) -> DataFile | DamagedFile:
+    """What a Parquet footer says about a dataset file (``rel``, ``size`` bytes, from its
+    ``node``/``date`` partition): its schema is ours, no column chunk points past the end,
+    and its time span; read the same way for local files and object storage."""
     expected = EVENT_SCHEMA if time_column == "time" else STATS_SCHEMA
     try:
         wrong = schema_problem(meta.schema.to_arrow_schema(), expected)
@@ -518,8 +534,8 @@ def _check_file(path: Path, root: Path, time_column: str) -> DataFile | DamagedF
                 last = hi if last is None else max(last, hi)
     return DataFile(
         path=rel,
-        node=_partition(path, "node"),
-        date=_partition(path, "date"),
+        node=node,
+        date=date,
         rows=meta.num_rows,
         bytes=size,
         first_ns=first,

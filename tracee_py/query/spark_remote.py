@@ -43,9 +43,9 @@ from tracee_py.query.dataset import (
     _overlaps,
     _span_overlaps,
     _stamp_ns,
+    footer_check,
     integrity_warnings,
     one_line,
-    schema_problem,
 )
 from tracee_py.schema import EVENT_SCHEMA, STATS_SCHEMA
 from tracee_py.store.layout import day_of, validate_node_name
@@ -286,39 +286,7 @@ def _check_footer(target: Any, rel: str, size: int, time_column: str) -> DataFil
             meta = pq.read_metadata(f)
     except (pa.ArrowException, ValueError, OSError) as exc:
         return DamagedFile(rel, one_line(f"not a readable Parquet file ({exc})"))
-    expected = EVENT_SCHEMA if time_column == "time" else STATS_SCHEMA
-    try:
-        wrong = schema_problem(meta.schema.to_arrow_schema(), expected)
-    except (pa.ArrowException, ValueError) as exc:
-        wrong = one_line(f"its schema cannot be read ({exc})")
-    if wrong is not None:
-        return DamagedFile(rel, wrong)
-    names = meta.schema.names
-    time_index = names.index(time_column) if time_column in names else None
-    first: int | None = None
-    last: int | None = None
-    for rg in range(meta.num_row_groups):
-        group = meta.row_group(rg)
-        for c in range(group.num_columns):
-            chunk = group.column(c)
-            start = chunk.dictionary_page_offset or chunk.data_page_offset
-            if start + chunk.total_compressed_size > size:
-                return DamagedFile(rel, "column data points past the end of the file")
-        if time_index is not None:
-            st = group.column(time_index).statistics
-            if st is not None and st.has_min_max and isinstance(st.min_raw, int):
-                lo, hi = int(st.min_raw), int(st.max_raw)
-                first = lo if first is None else min(first, lo)
-                last = hi if last is None else max(last, hi)
-    return DataFile(
-        path=rel,
-        node=_part(rel, "node"),
-        date=_part(rel, "date"),
-        rows=meta.num_rows,
-        bytes=size,
-        first_ns=first,
-        last_ns=last,
-    )
+    return footer_check(meta, rel, size, time_column, _part(rel, "node"), _part(rel, "date"))
 
 
 # -- step 2: Spark reads the checked files --------------------------------------------------
