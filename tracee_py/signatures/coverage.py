@@ -286,7 +286,7 @@ def coverage_markdown(cov: Coverage) -> str:
     lines += ["| kind | what it would record | techniques |", "|---|---|---|"]
     for kind, what in m.kinds.items():
         waiting = [r.technique.id for r in cov.rows.values() if kind in r.technique.kinds]
-        if any(cov.rows[t].status == NEEDS_KIND for t in waiting):
+        if kind not in EVENT_KINDS and any(cov.rows[t].status == NEEDS_KIND for t in waiting):
             lines.append(f"| `{kind}` | {_cell(what)} | {', '.join(waiting)} |")
     lines += ["", "## Techniques", ""]
     lines.append(
