@@ -76,6 +76,11 @@ def test_translation_expands_our_macros_and_keeps_duckdb_meaning() -> None:
     ) == (
         "SELECT ELEMENT_AT(ARRAY('a', 'b'), fd + 1), SIZE(FILTER(argv, x -> x = 'y')) FROM events"
     )
+    # DuckDB's list slices (1-based, both ends included, open ends) as Spark's slice()
+    assert to_spark_sql("SELECT argv[2:], argv[2:3] FROM events") == (
+        "SELECT SLICE(argv, 2, GREATEST(SIZE(argv) - 2 + 1, 0)), "
+        "SLICE(argv, 2, GREATEST(3 - 2 + 1, 0)) FROM events"
+    )
     assert to_spark_sql("SELECT epoch(time) FROM events") == (
         "SELECT (UNIX_MICROS(time) / 1e6) FROM events"
     )

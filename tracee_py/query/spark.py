@@ -281,6 +281,10 @@ def _expand_macro(node: Any) -> Any:
     return template.copy().transform(put)
 
 
+# Event columns that hold lists (argv, env): DuckDB's len() of them is Spark's size().
+_LIST_COLUMNS = frozenset(f.name for f in EVENT_SCHEMA if pa.types.is_list(f.type))
+
+
 def _spark_semantics(node: Any) -> Any:
     """Where the same words mean something else on Spark: DuckDB's ``len`` of a list is
     ``size``; its list subscripts count from 1 (Spark's ``[]`` from 0, ``element_at``
@@ -289,10 +293,20 @@ def _spark_semantics(node: Any) -> Any:
     # GROUP, which Spark 4 runs.)
     from sqlglot import exp
 
-    if isinstance(node, exp.Length) and isinstance(
-        node.this, (exp.ArrayFilter, exp.Array, exp.Split, exp.RegexpSplit)
+    if isinstance(node, exp.Length) and (
+        isinstance(node.this, (exp.ArrayFilter, exp.Array, exp.Split, exp.RegexpSplit))
+        or (isinstance(node.this, exp.Column) and node.this.name in _LIST_COLUMNS)
     ):
-        return exp.ArraySize(this=node.this)
+        # a new node is not walked again: translate what it holds here
+        return exp.ArraySize(this=node.this.transform(_spark_semantics))
+    if (
+        isinstance(node, exp.Bracket)
+        and len(node.expressions) == 1
+        and isinstance(node.expressions[0], exp.Slice)
+    ):
+        return _list_slice(
+            node.this.transform(_spark_semantics), node.expressions[0].transform(_spark_semantics)
+        )
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
         # sqlglot moves literal subscripts to base 0 itself, not computed ones.
         index = node.expressions[0]
@@ -300,11 +314,36 @@ def _spark_semantics(node: Any) -> Any:
             isinstance(index, exp.Neg) and isinstance(index.this, exp.Literal)
         )
         if not literal:
-            return exp.Anonymous(this="element_at", expressions=[node.this, index])
+            return exp.Anonymous(
+                this="element_at",
+                expressions=[
+                    node.this.transform(_spark_semantics),
+                    index.transform(_spark_semantics),
+                ],
+            )
     if isinstance(node, exp.TimeToUnix):
         micros = exp.Anonymous(this="unix_micros", expressions=[node.this])
         return exp.Paren(this=exp.Div(this=micros, expression=exp.Literal.number("1e6")))
     return node
+
+
+def _list_slice(array: Any, bounds: Any) -> Any:
+    """DuckDB's ``list[a:b]`` (1-based, both ends included, either end optional) as Spark's
+    ``slice(list, start, length)``, which counts from 1 too but takes a length, refuses a
+    negative one and has no open end."""
+    from sqlglot import exp
+
+    start = bounds.this if bounds.this is not None else exp.Literal.number(1)
+    end = bounds.args.get("expression")
+    if end is None:
+        end = exp.ArraySize(this=array.copy())
+    length = exp.Greatest(
+        this=exp.Add(
+            this=exp.Sub(this=end, expression=start.copy()), expression=exp.Literal.number(1)
+        ),
+        expressions=[exp.Literal.number(0)],
+    )
+    return exp.Anonymous(this="slice", expressions=[array, start, length])
 
 
 def read_recording(
