@@ -49,7 +49,12 @@ from tracee_py.query.dataset import (
 )
 from tracee_py.schema import EVENT_SCHEMA, STATS_SCHEMA
 from tracee_py.store.layout import day_of, validate_node_name
-from tracee_py.store.manifest import REMOVED_FILE_NAME, FileCheck, ManifestEntry
+from tracee_py.store.manifest import (
+    REMOVED_FILE_NAME,
+    FileCheck,
+    ManifestEntry,
+    parse_manifest_lines,
+)
 from tracee_py.store.seal import check_seals
 
 SOURCE_NAME = "tracee_recording"
@@ -240,21 +245,9 @@ def _manifests(
                         continue
                 continue
             checks += [FileCheck(rel, "bad_seal", p) for p in check_seals(name, lines, None)]
-            for lineno, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
-                try:
-                    raw = json.loads(line)
-                    raw.pop("seal", None)
-                    entry = ManifestEntry(**raw)
-                except (ValueError, TypeError, AttributeError, RecursionError) as exc:
-                    checks.append(
-                        FileCheck(
-                            rel, "bad_manifest", f"line {lineno}: unreadable manifest line ({exc})"
-                        )
-                    )
-                    continue
-                entries[entry.file] = entry
+            found, bad = parse_manifest_lines(rel, lines)
+            checks += bad
+            entries.update((entry.file, entry) for entry in found)
     return entries, removed, checks
 
 

@@ -134,21 +134,28 @@ def _read_entries(
         if unreadable is not None:
             problems.append(FileCheck(rel, "bad_manifest", f"manifest {unreadable}"))
         problems += [FileCheck(rel, "bad_seal", p) for p in check_seals(mf.name, lines, key)]
-        for lineno, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                raw = json.loads(line)
-                raw.pop("seal", None)
-                entry = ManifestEntry(**raw)
-            except (ValueError, TypeError, AttributeError, RecursionError) as exc:
-                problems.append(
-                    FileCheck(
-                        rel, "bad_manifest", f"line {lineno}: unreadable manifest line ({exc})"
-                    )
-                )
-                continue
-            entries[entry.file] = entry
+        found, bad = parse_manifest_lines(rel, lines)
+        problems += bad
+        entries.update((entry.file, entry) for entry in found)
+    return entries, problems
+
+
+def parse_manifest_lines(rel: str, lines: list[str]) -> tuple[list[ManifestEntry], list[FileCheck]]:
+    """The entries of one manifest's lines (``rel`` names it in problems); a line that is
+    not an entry is a ``bad_manifest`` problem with its line number."""
+    entries: list[ManifestEntry] = []
+    problems: list[FileCheck] = []
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            raw.pop("seal", None)
+            entries.append(ManifestEntry(**raw))
+        except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+            problems.append(
+                FileCheck(rel, "bad_manifest", f"line {lineno}: unreadable manifest line ({exc})")
+            )
     return entries, problems
 
 
