@@ -73,11 +73,12 @@ def test_renders_offline_without_errors(report: OpenReport) -> None:
     assert page.title().startswith("tracee-py report: the whole recording")
     assert page.locator("#integrity .value").inner_text() == "verified"
     assert page.locator(".chip.sev-high").first.inner_text() == "2 high"
-    assert page.locator("#finding-table tbody tr").count() == 3
+    # The incident's `id` is user discovery (info): four findings in all.
+    assert page.locator("#finding-table tbody tr").count() == 4
     techniques = page.locator("table.techniques tbody tr").all_inner_texts()
     assert any(t.startswith("T1003.008") for t in techniques)
     # The way to every process with a finding is open, and they are flagged.
-    assert page.locator("#tree .proc .flag").count() == 3
+    assert page.locator("#tree .proc .flag").count() == 4
     tables = page.locator("#table-slots .slot h3").all_inner_texts()
     assert [t.split(" ")[0] for t in tables] == ["Files", "Files", "Failed", "Network", "Privilege"]
     quiet(report)
@@ -140,16 +141,16 @@ def test_a_click_shows_the_timeline_and_the_evidence(
 def test_findings_filter_by_text_and_severity(report: OpenReport) -> None:
     page = report.page
     rows = page.locator("#finding-table tbody tr:not([hidden])")
-    assert rows.count() == 3
+    assert rows.count() == 4
     page.locator("#finding-filter").fill("shadow")
     assert rows.count() == 1
     assert "shadow-read" in rows.first.inner_text()
     page.locator("#finding-filter").fill("")
     page.locator("#finding-severity").select_option("high")
     assert rows.count() == 2
-    assert page.locator("#finding-count").inner_text() == "2 of 3 findings shown"
+    assert page.locator("#finding-count").inner_text() == "2 of 4 findings shown"
     page.locator("#finding-severity").select_option("info")
-    assert page.locator("#finding-count").inner_text() == "3 findings"
+    assert page.locator("#finding-count").inner_text() == "4 findings"
     page.locator("#finding-severity").select_option("high")
     page.locator("#finding-severity").select_option("critical")
     assert rows.count() == 0
@@ -223,7 +224,7 @@ def test_report_about_one_process(browser: Any, incident: Incident, tmp_path: Pa
     assert r.page.locator("#detail").get_attribute("data-id") == str(incident.id("payload"))
     assert r.page.locator(".proc.focus .cmd").inner_text() == PAYLOAD
     assert r.page.locator("#tree .proc").count() == 9
-    assert r.page.locator("#finding-table tbody tr").count() == 3
+    assert r.page.locator("#finding-table tbody tr").count() == 4
     quiet(r)
     r.page.close()
 

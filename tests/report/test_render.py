@@ -57,6 +57,7 @@ def test_every_process_and_exec_of_the_incident(data: ReportData, incident: Inci
         "shadow-read",
         "shell-history-deletion",
         "tmp-download-exec",
+        "user-discovery",  # the incident runs `id`
     ]
 
 
@@ -105,16 +106,23 @@ def test_findings_carry_their_confidence(
         "shadow-read": ("high", "high"),
         "shell-history-deletion": ("medium", "medium"),
         "tmp-download-exec": ("high", "medium"),
+        "user-discovery": ("info", "low"),
     }
     v = view(data, Limits())
     assert {f["sig"]: f["conf"] for f in v.payload["findings"].values()} == {
         "shadow-read": "high",
         "shell-history-deletion": "medium",
         "tmp-download-exec": "medium",
+        "user-discovery": "low",
     }
     out = tmp_path / "report.html"
     write_report(incident.root, out)
     html = out.read_text()
     rows = re.findall(r'<tr data-sev="(\w+)" data-rank="\d" data-confidence="(\w+)"', html)
-    assert sorted(rows) == [("high", "high"), ("high", "medium"), ("medium", "medium")]
+    assert sorted(rows) == [
+        ("high", "high"),
+        ("high", "medium"),
+        ("info", "low"),
+        ("medium", "medium"),
+    ]
     assert html.count('<span class="small muted confidence">medium confidence</span>') == 2
