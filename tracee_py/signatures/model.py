@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
+
+# A placeholder of a signature's ``detail`` template: ``{column}``.
+TEMPLATE_FIELD = re.compile(r"\{([^{}]*)\}")
+
+
+def template_fields(template: str) -> list[str]:
+    """The names of the placeholders in a ``detail`` template, in order."""
+    return [m.group(1) for m in TEMPLATE_FIELD.finditer(template)]
 
 
 class Severity(IntEnum):
