@@ -404,7 +404,6 @@ def _validate(data: dict[str, Any], doc: _Located, folder: Path) -> Signature | 
     references = _text_list(data, "references", doc)
 
     events: tuple[str, ...] = ()
-    columns: tuple[str, ...] = ()
     requires = data.get("requires")
     if isinstance(requires, dict):
         for key in requires:
@@ -413,7 +412,9 @@ def _validate(data: dict[str, Any], doc: _Located, folder: Path) -> Signature | 
                     ("requires", key), f"unknown key {key!r} in requires (use events, columns)"
                 )
         events = _names(requires, "events", EVENT_KINDS, "event kind", doc)
-        columns = _names(requires, "columns", EVENT_COLUMNS, "event column", doc)
+        # Documentation for the reader (which newer columns the rule depends on): checked
+        # against the schema here, stored nowhere; the SQL decides what is loaded.
+        _names(requires, "columns", EVENT_COLUMNS, "event column", doc)
 
     for name in template_fields(detail):
         if not IDENTIFIER.match(name):
@@ -444,7 +445,6 @@ def _validate(data: dict[str, Any], doc: _Located, folder: Path) -> Signature | 
         tags=tags,
         detail=detail,
         required_events=events,
-        required_columns=columns,
         status=status.strip() if isinstance(status, str) and status.strip() else None,
         expect=expect if isinstance(expect, int) else None,
         false_positives=false_positives,

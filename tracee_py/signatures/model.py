@@ -155,7 +155,6 @@ class Signature:
     tags: tuple[str, ...] = ()
     detail: str | None = None  # template with {column} placeholders
     required_events: tuple[str, ...] = ()  # event kinds the SQL reads
-    required_columns: tuple[str, ...] = ()  # event columns the recorder must fill
     status: str | None = None  # why it cannot fire yet on real recordings
     expect: int | None = None  # findings positive.jsonl must yield
     false_positives: tuple[str, ...] = ()  # known benign look-alikes, for the help text
