@@ -1,9 +1,10 @@
 """The event schema: the one place that defines columns, event kinds and their numbers.
 
-Everything else follows this module: the BPF programs receive the kind and syscall numbers
-as ``-D`` compiler flags built from the tables below, the decoder builds Arrow columns in
-this order, fixtures and docs are generated from it. Column names are a contract with other
-tools; add columns, never rename them.
+Everything else follows this module: the BPF programs receive the kind and syscall numbers,
+and which wire slot holds what (:data:`SLOT_NUMBERS`), as ``-D`` compiler flags built from
+the tables below; the decoder builds Arrow columns in this order and fills them as
+:data:`WIRE_TABLE` says; fixtures and docs are generated from it. Column names are a
+contract with other tools; add columns, never rename them.
 """
 
 from __future__ import annotations
