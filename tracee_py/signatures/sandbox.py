@@ -231,6 +231,21 @@ def check_statement(sql: str) -> None:
         )
 
 
+def bounded_sql(sql: str, limit: int) -> str:
+    """A signature's query, earliest findings first, at most ``limit`` rows."""
+    body = sql.strip().rstrip(";").rstrip()
+    return f"SELECT * FROM (\n{body}\n) AS finding ORDER BY time, process_id LIMIT {int(limit)}"
+
+
+def checked_sql(sql: str, max_rows: int | None) -> str:
+    """What a sandbox runs for ``sql``: the statement checked once, as written (so a refusal
+    names what the signature wrote), then bounded. The parser found exactly one complete
+    SELECT, so its quotes, comments and parentheses are closed and the wrapping cannot
+    end it early or add a statement."""
+    check_statement(sql)
+    return sql if max_rows is None else bounded_sql(sql, max_rows)
+
+
 # Relations whose ``*`` expands to event columns.
 _EVENT_RELATIONS = frozenset({"events", "file_writes"})
 
@@ -523,13 +538,16 @@ class Sandbox:
             raise
         return cls(con, timings)
 
-    def query(self, sql: str, *, timeout: float | None = None) -> pa.Table:
+    def query(
+        self, sql: str, *, timeout: float | None = None, max_rows: int | None = None
+    ) -> pa.Table:
         """Run one signature query; raises :class:`SandboxError` subclasses.
 
         ``timeout`` (seconds, None for none) stops it with :class:`QueryTimeout`; Ctrl-C
-        stops it with ``KeyboardInterrupt``.
+        stops it with ``KeyboardInterrupt``. ``max_rows``: at most that many rows, earliest
+        first (:func:`bounded_sql`).
         """
-        check_statement(sql)
+        sql = checked_sql(sql, max_rows)
         limit = TimeLimit(self._con, timeout)
         try:
             with limit:
