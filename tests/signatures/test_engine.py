@@ -53,10 +53,13 @@ def test_catalog_load_plan_reads_only_what_signatures_name(catalog: SignatureSet
 
 
 def test_plan_select_sql_filters_kinds_with_ranges() -> None:
-    sql, params = LoadPlan(("process_exec",), ("time", "event")).select_sql("src")
+    sql, params = LoadPlan(("process_exec",), ("time", "event"), order=()).select_sql("src")
     assert sql == (
         'SELECT "time", "event"::event_kind AS "event" FROM src WHERE (event = \'process_exec\')'
     )
+    # Sorted by the keys of ROW_ORDER that were loaded (no path here).
+    sql, _ = LoadPlan(("process_exec",), ("time", "event")).select_sql("src")
+    assert sql.endswith("WHERE (event = 'process_exec') ORDER BY \"event\"")
     assert params == []
     lifecycle = ("process_snapshot", "process_fork", "process_exec", "process_exit")
     assert kind_filter(lifecycle) == "(event BETWEEN 'process_exec' AND 'process_snapshot')"
