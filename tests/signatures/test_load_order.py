@@ -64,7 +64,8 @@ def test_catalog_findings_do_not_depend_on_the_load_order(
     fired = {f["signature_id"] for f in expected}
     assert len(expected) > 100 and len(fired) >= 5
     assert ROW_ORDER == ("event", "path")
-    for order in [(), ("time",), ("path", "event"), ("process_id", "time")]:
+    # The recording's own order (helpers unsorted too), and one that scatters every kind.
+    for order in [(), ("process_id", "time")]:
         other = _run_with_order(recording, catalog, order)
         assert other.rows_loaded == default.rows_loaded, order
         assert _findings(other) == expected, order
