@@ -41,6 +41,11 @@ def test_catalog_load_plan_reads_only_what_signatures_name(catalog: SignatureSet
     )
     assert "gid" not in plan.columns and "cgroup_id" not in plan.columns
     assert "file_writes" in plan.helpers
+    # file_writes carries what its readers name, not every loaded column.
+    assert plan.helper_columns is not None
+    assert {"path", "path2", "flags", "time", "process_id"} <= set(plan.helper_columns)
+    assert set(plan.helper_columns) < set(plan.columns)
+    assert "port" in plan.columns and "port" not in plan.helper_columns
     one = load_plan([catalog.by_id("ptrace-traceme")])
     assert one.kinds == (
         "process_snapshot",
