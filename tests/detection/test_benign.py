@@ -49,6 +49,12 @@ EXECUTED = {
     "test-suite": {"python3"},
     "thread-names": {"python3"},
     "unpack-archive-keeps-times": {"tar", "cp", "touch"},
+    "database-queries": {"sqlite3"},
+    "document-work": {"find", "wc", "cp", "cat"},
+    "mail-and-python-packaging": {"from", "python3", "ls", "stat"},
+    "media-tools": {"xclip", "xsel", "wl-copy", "ffmpeg", "aplay", "display"},
+    "removable-media-browse": {"ls", "df", "cat", "mkdir"},
+    "transfer-look-alikes": {"git", "rclone", "aws", "split", "curl", "scp", "ssh"},
 }
 
 # script -> files (names) its tree opened, wrote or renamed: the work product of each script
@@ -76,6 +82,12 @@ TOUCHED = {
     "test-suite": {"test_shapes.py", "shapes.py"},
     "thread-names": {"comm"},
     "unpack-archive-keeps-times": {"a.tar", "ls-copy"},
+    "database-queries": {"app.db", "items.csv"},
+    "document-work": {"a.pdf", "e.csv"},
+    "mail-and-python-packaging": {"root", "site.zip", "logs.tar.gz"},
+    "media-tools": {"notes.txt"},
+    "removable-media-browse": {"README.txt"},
+    "transfer-look-alikes": {"app.log", "app.part.aa"},
 }
 
 
