@@ -1,5 +1,5 @@
 #!/bin/bash
-# Weaken the host's defenses: open the firewall (iptables flush and ACCEPT policy, nft flush, ufw disable), stop the shell from logging commands (HISTCONTROL, HISTIGNORE, history linked to /dev/null), exclude a folder from the virus scanner, and make sensitive files writable for everyone.
+# Weaken the host's defenses: open the firewall (iptables flush and ACCEPT policy, nft flush, ufw disable), stop the shell from logging commands (HISTCONTROL, HISTIGNORE), exclude a folder from the virus scanner, and make sensitive files writable for everyone.
 # technique: T1562 T1562.004 T1562.003 T1564.012 T1222
 # expect: firewall-disabled history-logging-impaired security-scan-exclusion sensitive-file-permissions
 set -eu
@@ -14,12 +14,9 @@ done
 /usr/local/sbin/iptables -P INPUT ACCEPT
 /usr/local/sbin/nft flush ruleset
 /usr/local/sbin/ufw disable
-# Command history: commands starting with a space, or any command, are not saved; the
-# history file of root (in the /root overlay) becomes a link to /dev/null.
+# Command history: commands starting with a space, or any command at all, are not saved.
 bash -c 'export HISTCONTROL=ignorespace; echo configured' > /dev/null
 bash -c "HISTIGNORE='*'; id" > /dev/null
-rm -f /root/.bash_history
-ln -s /dev/null /root/.bash_history
 # ClamAV's daemon told to skip a folder (in the /etc overlay).
 mkdir -p /etc/clamav
 printf 'LocalSocket /run/clamav/clamd.ctl\n' > /etc/clamav/clamd.conf
