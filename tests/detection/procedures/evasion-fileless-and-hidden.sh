@@ -1,7 +1,7 @@
 #!/bin/bash
-# Run payloads from places that hide them: a copy of id under a hidden name in a hidden directory of /tmp, a program in /dev/shm, a program copied into a memfd and executed from its descriptor, and a process that makes itself untraceable with PTRACE_TRACEME.
-# technique: T1564.001 T1027.011 T1620 T1622
-# expect: hidden-file-exec shm-exec memfd-exec ptrace-traceme
+# Run payloads from places that hide them: a copy of id renamed to a hidden name in a hidden directory of /tmp, a program in /dev/shm, a program copied into a memfd and executed from its descriptor, and a process that makes itself untraceable with PTRACE_TRACEME.
+# technique: T1564.001 T1036.003 T1027.011 T1620 T1622
+# expect: hidden-file-exec system-binary-copy-run shm-exec memfd-exec ptrace-traceme
 set -eu
 # /dev/shm is not one of the overlaid folders: give this namespace a throwaway one.
 mount -t tmpfs -o size=16m,mode=1777 tpy-shm /dev/shm

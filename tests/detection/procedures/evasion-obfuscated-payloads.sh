@@ -1,7 +1,7 @@
 #!/bin/bash
-# Run payloads that hide what they are: commands spelled with ${IFS}, reversed and hex-escaped text run by a shell, an executable packed with gzexe (and one with a upx stand-in), a script pulled out of an image with a steghide stand-in, a payload decrypted with openssl and gpg and one gunzipped before it runs, and gzip output piped into sh.
-# technique: T1027 T1027.002 T1027.003 T1027.010 T1027.013 T1027.015
-# expect: obfuscated-command-line packer-run steganography-extract decoded-payload-executed
+# Run payloads that hide what they are: commands spelled with ${IFS}, reversed and hex-escaped text run by a shell, an executable packed with gzexe (and one with a upx stand-in), and a script pulled out of an image with a steghide stand-in.
+# technique: T1027.002 T1027.003 T1027.010
+# expect: obfuscated-command-line packer-run steganography-extract
 set -eu
 cd "$TPY_WORK"
 # Command obfuscation: the shell command lines are what a detector sees.
@@ -21,21 +21,3 @@ cp /usr/bin/true ./agent
 upx --best -q ./agent
 printf 'JFIF' > cat.jpg
 steghide extract -sf cat.jpg -p hunter2 -f
-# Encrypted payloads, decrypted to a file and run.
-printf '#!/bin/sh\nid > /dev/null\n' > payload.sh
-openssl enc -aes-256-cbc -pbkdf2 -salt -pass pass:tpy-test -in payload.sh -out payload.enc
-openssl enc -d -aes-256-cbc -pbkdf2 -pass pass:tpy-test -in payload.enc -out run.sh
-chmod +x run.sh
-./run.sh
-export GNUPGHOME="$TPY_WORK/gnupg"
-mkdir -m 700 "$GNUPGHOME"
-gpg --batch --quiet --pinentry-mode loopback --passphrase tpy-test -c -o payload.gpg payload.sh
-gpg --batch --quiet --pinentry-mode loopback --passphrase tpy-test -d -o update payload.gpg
-chmod +x update
-./update
-# Compressed: gunzipped to a file then run, and gzip output piped straight into sh.
-gzip -c payload.sh > pkg.gz
-gunzip -c pkg.gz > installer
-chmod +x installer
-./installer
-gzip -dc pkg.gz | sh
