@@ -1,29 +1,24 @@
 #!/bin/bash
-# Everyday work that resembles defense evasion: a bind mount for a build, neighbour and firewall listings, a crontab listed and a .wants link removed, a program built and run then installed from a build folder, IFS and printf in shell one-liners, permissions set right, ordinary accounts, qemu's version, a waited-for background job, and an app with ordinary switches.
+# Everyday work that resembles defense evasion: a bind mount for a build, firewall rules listed and added, a crontab listed, a program built and run then installed from a build folder, IFS and printf in shell one-liners, permissions set right, service accounts added by a package, qemu's version, a waited-for background job, and an app with ordinary switches.
 set -eu
 cd "$TPY_WORK"
 # A bind mount of a source tree into a build root (not hidden, not /proc).
 mkdir -p src buildroot
 mount --bind src buildroot
 umount buildroot
-# Looking, not flushing. iptables, nft and ufw are not installed here: stand-ins carry the
+# Firewall rules listed and added, not flushed. iptables, nft and ufw are not installed here: stand-ins carry the
 # names, as in the procedure, and change nothing.
 mkdir -p /usr/local/sbin
 for tool in iptables nft ufw; do
     printf '#!/bin/sh\nexit 0\n' > "/usr/local/sbin/$tool"
     chmod +x "/usr/local/sbin/$tool"
 done
-ip neigh show > /dev/null
-ip route show > /dev/null
 /usr/local/sbin/iptables -L -n
 /usr/local/sbin/iptables -A INPUT -p tcp --dport 22 -j ACCEPT
 /usr/local/sbin/nft list ruleset
 /usr/local/sbin/ufw status
-# Cron and systemd: list a crontab, drop a stale .wants link (as systemctl disable does).
+# Cron: list the crontab.
 crontab -l 2> /dev/null || true
-mkdir -p /etc/systemd/system/multi-user.target.wants
-ln -sf /lib/systemd/system/cron.service /etc/systemd/system/multi-user.target.wants/cron.service
-rm -f /etc/systemd/system/multi-user.target.wants/cron.service
 # A tool built in /srv, run once, then moved into place.
 mkdir -p /srv/build /usr/local/libexec
 printf 'int main(void) { return 0; }\n' > /srv/build/tool.c
@@ -42,9 +37,17 @@ chmod 640 /etc/shadow
 chown root:shadow /etc/shadow
 mkdir -p /root/.ssh
 chmod 700 /root/.ssh
-# Ordinary accounts: a person with a shell, a service account without one.
-useradd -m -s /bin/bash alice
-useradd -r -M -s /usr/sbin/nologin appsvc
+# Service accounts made the way packages make them: a local .deb whose maintainer script
+# adds a system account with a login shell (as postgresql's does) and one named systemd-*.
+export LC_ALL=C
+deb="$TPY_WORK/deb"
+mkdir -p "$deb/DEBIAN"
+printf 'Package: tpy-accounts\nVersion: 1.0\nArchitecture: all\nMaintainer: tracee-py tests <tests@example.invalid>\nDescription: look-alike for the account signatures\n' > "$deb/DEBIAN/control"
+printf '#!/bin/sh\nset -e\nuseradd --system --no-create-home --shell /bin/bash tpy-postgres\nuseradd --system --no-create-home --shell /usr/sbin/nologin systemd-tpyd\n' > "$deb/DEBIAN/postinst"
+chmod 0755 "$deb/DEBIAN/postinst"
+dpkg-deb --build --root-owner-group "$deb" "$TPY_WORK/tpy-accounts.deb" > /dev/null
+dpkg -i "$TPY_WORK/tpy-accounts.deb" > /dev/null
+dpkg -r tpy-accounts > /dev/null
 # qemu asked for its version only.
 qemu-system-x86_64 --version > /dev/null
 # Background work that is waited for; a trap that cleans up.
