@@ -6,17 +6,18 @@ cd "$TPY_WORK"
 mkdir -p src buildroot
 mount --bind src buildroot
 umount buildroot
-# Firewall rules listed and added, not flushed. iptables, nft and ufw are not installed here: stand-ins carry the
-# names, as in the procedure, and change nothing.
-mkdir -p /usr/local/sbin
+# Firewall rules listed and added, not flushed. iptables, nft and ufw are not installed
+# here: stand-ins carry the names and change nothing. They sit in a folder of their own, off
+# PATH, so they shadow no system command.
+mkdir -p /opt/fwtools
 for tool in iptables nft ufw; do
-    printf '#!/bin/sh\nexit 0\n' > "/usr/local/sbin/$tool"
-    chmod +x "/usr/local/sbin/$tool"
+    printf '#!/bin/sh\nexit 0\n' > "/opt/fwtools/$tool"
+    chmod +x "/opt/fwtools/$tool"
 done
-/usr/local/sbin/iptables -L -n
-/usr/local/sbin/iptables -A INPUT -p tcp --dport 22 -j ACCEPT
-/usr/local/sbin/nft list ruleset
-/usr/local/sbin/ufw status
+/opt/fwtools/iptables -L -n
+/opt/fwtools/iptables -A INPUT -p tcp --dport 22 -j ACCEPT
+/opt/fwtools/nft list ruleset
+/opt/fwtools/ufw status
 # Cron: list the crontab.
 crontab -l 2> /dev/null || true
 # A tool built in /srv, run once, then moved into place.
