@@ -1,7 +1,8 @@
 /* Shared by every tracee-py BPF program: the wire record, maps, filters and helpers.
  *
  * Every setting arrives as a -D flag built by tracee_py/capture/settings.py from validated
- * integers: the event kind numbers (K_*), our syscall numbers (SC_*), the string caps, the
+ * integers: the event kind numbers (K_*), our syscall numbers (SC_*), which argument slot
+ * holds each named value of a kind (SLOT_<KIND>_<name>), the string caps, the
  * environment prefixes kept at exec (ENV_PREFIX_n, ENV_MASK_n), the filters, the
  * ring-buffer size and what tracee_py/capture/kernel.py probed in the running kernel
  * (HAVE_*, HOOKS_FAST, GROUP_DEAD_*, offsets). Kernel structs are read only where a
@@ -13,6 +14,9 @@
 
 #ifndef K_PROCESS_EXEC
 #error "event kind numbers must be passed as -D flags (see tracee_py/capture/settings.py)"
+#endif
+#ifndef SLOT_PROCESS_FORK_pid
+#error "slot numbers must be passed as -D flags (see tracee_py/capture/settings.py)"
 #endif
 
 #include <linux/capability.h>
@@ -42,12 +46,12 @@
  * the 8-byte ring-buffer header). tests/test_wire_contract.py checks this declaration,
  * the F_* bits and the lost map against tracee_py/capture/wire.py and schema.py offline;
  * test_wire_layout_matches_clang (tests/capture/test_record_node.py) checks the layout
- * clang produces. What each slot holds per kind and syscall: WIRE_TABLE in schema.py. */
+ * clang produces. a0..a3 are reached by name only, through SET and ARG_SLOT below. */
 struct event {
     u64 ts;          /* bpf_ktime_get_boot_ns() */
     u64 cgroup_id;
     s64 retval;
-    s64 a0, a1, a2, a3;  /* kind-specific arguments (WIRE_TABLE) */
+    s64 a0, a1, a2, a3;
     u32 kind;
     u32 pid;         /* tgid */
     u32 tid;
@@ -59,6 +63,24 @@ struct event {
     u8 addr[16];     /* IPv4 (first 4 bytes) or IPv6 address */
     char str[STR_MAX];
 };
+
+/* The argument slots a0..a3 by name. What a slot holds, per event kind and syscall, is
+ * WIRE_TABLE in tracee_py/schema.py, and nowhere else: it reaches this program as
+ * SLOT_<KIND>_<name> = the slot's number, so a value the table does not list for a kind
+ * has no slot to go to and does not compile.
+ *
+ * - SLOTS(SET(KIND, name, value), ...): the four slots, each one named set (others 0).
+ * - ARG_SLOT(p, KIND, name): the slot holding name, in a record or saved arguments p.
+ * - SLOT(KIND, name): its number, for code shared by several kinds (ARG_SLOT_N). */
+struct slots {
+    s64 a[4];
+};
+#define SLOT(KIND, name) SLOT_##KIND##_##name
+#define SET(KIND, name, value) [SLOT_##KIND##_##name] = (value)
+#define SLOTS(...) ((struct slots){.a = {__VA_ARGS__}})
+#define ARG_SLOT_N(p, n) \
+    (*((n) == 0 ? &(p)->a0 : (n) == 1 ? &(p)->a1 : (n) == 2 ? &(p)->a2 : &(p)->a3))
+#define ARG_SLOT(p, KIND, name) ARG_SLOT_N(p, SLOT_##KIND##_##name)
 
 /* Arguments saved at sys_enter, consumed at sys_exit. */
 struct pending {
@@ -237,9 +259,11 @@ static __always_inline void read_user_str(struct event *e, const void *ptr) {
     }
 }
 
-/* Save arguments at sys_enter. Returns 0 when the task is filtered out. */
-static __always_inline int save_args(u32 kind, u16 syscall, s64 a0, s64 a1, s64 a2, s64 a3,
-                                     const void *p0, const void *p1) {
+/* Save arguments at sys_enter: the slots and up to two user pointers read at exit (p0: the
+ * record's string; p1: a second path, or what the exit reads through it). Returns 0 when
+ * the task is filtered out. SAVE(KIND, name, p0, p1, SET(...), ...) is the usual call. */
+static __always_inline int save_args(u32 kind, u16 syscall, const void *p0, const void *p1,
+                                     struct slots s) {
     if (skip_current())
         return 0;
 #if PENDING_IN_TASK_STORAGE
@@ -249,10 +273,10 @@ static __always_inline int save_args(u32 kind, u16 syscall, s64 a0, s64 a1, s64 
         count_lost(kind);  /* no memory for the slot */
         return 0;
     }
-    slot->a0 = a0;
-    slot->a1 = a1;
-    slot->a2 = a2;
-    slot->a3 = a3;
+    slot->a0 = s.a[0];
+    slot->a1 = s.a[1];
+    slot->a2 = s.a[2];
+    slot->a3 = s.a[3];
     slot->p0 = (u64)p0;
     slot->p1 = (u64)p1;
     slot->kind = kind;
@@ -261,10 +285,10 @@ static __always_inline int save_args(u32 kind, u16 syscall, s64 a0, s64 a1, s64 
 #else
     u32 tid = (u32)bpf_get_current_pid_tgid();
     struct pending p = {};
-    p.a0 = a0;
-    p.a1 = a1;
-    p.a2 = a2;
-    p.a3 = a3;
+    p.a0 = s.a[0];
+    p.a1 = s.a[1];
+    p.a2 = s.a[2];
+    p.a3 = s.a[3];
     p.p0 = (u64)p0;
     p.p1 = (u64)p1;
     p.kind = kind;
@@ -276,6 +300,9 @@ static __always_inline int save_args(u32 kind, u16 syscall, s64 a0, s64 a1, s64 
 #endif
     return 1;
 }
+
+#define SAVE(KIND, name, p0, p1, ...) \
+    save_args(K_##KIND, SC_##name, (p0), (p1), SLOTS(__VA_ARGS__))
 
 /* The current thread's saved arguments, NULL when there are none (map calls cannot sit
  * inside macros in bcc, hence these helpers). */
@@ -390,7 +417,7 @@ static __always_inline struct event *finish_args(s64 ret, struct pending **out) 
         return 0;                                                       \
     }
 
-/* A syscall whose entry only saves arguments: SAVE_ENTER(name, save_args(...)). */
+/* A syscall whose entry only saves arguments: SAVE_ENTER(name, SAVE(...)). */
 #define SAVE_ENTER(name, save)                                          \
     SYS_ENTER(name) {                                                   \
         save;                                                           \

@@ -11,93 +11,129 @@ static __always_inline u64 open_how_field(const void *how, int i) {
 }
 
 #if KIND_ON(K_FILE_OPEN)
-PATH_SYSCALL(open, save_args(K_FILE_OPEN, SC_open, ARG_INT(1), ARG_MODE(2), AT_FDCWD_VALUE, -1,
-                             ARG_PTR(0), 0))
-PATH_SYSCALL(openat, save_args(K_FILE_OPEN, SC_openat, ARG_INT(2), ARG_MODE(3), ARG_INT(0), -1,
-                               ARG_PTR(1), 0))
-PATH_SYSCALL(openat2, save_args(K_FILE_OPEN, SC_openat2, open_how_field(ARG_PTR(2), 0),
-                                open_how_field(ARG_PTR(2), 1), ARG_INT(0), -1, ARG_PTR(1), 0))
-PATH_SYSCALL(creat, save_args(K_FILE_OPEN, SC_creat, OPEN_FLAGS_CREAT_TRUNC_WRONLY, ARG_MODE(1),
-                              AT_FDCWD_VALUE, -1, ARG_PTR(0), 0))
+PATH_SYSCALL(open, SAVE(FILE_OPEN, open, ARG_PTR(0), 0,
+                        SET(FILE_OPEN, flags, ARG_INT(1)),
+                        SET(FILE_OPEN, mode, ARG_MODE(2)),
+                        SET(FILE_OPEN, dirfd, AT_FDCWD_VALUE)))
+PATH_SYSCALL(openat, SAVE(FILE_OPEN, openat, ARG_PTR(1), 0,
+                          SET(FILE_OPEN, flags, ARG_INT(2)),
+                          SET(FILE_OPEN, mode, ARG_MODE(3)),
+                          SET(FILE_OPEN, dirfd, ARG_INT(0))))
+PATH_SYSCALL(openat2, SAVE(FILE_OPEN, openat2, ARG_PTR(1), 0,
+                           SET(FILE_OPEN, flags, open_how_field(ARG_PTR(2), 0)),
+                           SET(FILE_OPEN, mode, open_how_field(ARG_PTR(2), 1)),
+                           SET(FILE_OPEN, dirfd, ARG_INT(0))))
+PATH_SYSCALL(creat, SAVE(FILE_OPEN, creat, ARG_PTR(0), 0,
+                         SET(FILE_OPEN, flags, OPEN_FLAGS_CREAT_TRUNC_WRONLY),
+                         SET(FILE_OPEN, mode, ARG_MODE(1)),
+                         SET(FILE_OPEN, dirfd, AT_FDCWD_VALUE)))
 #endif
 
 #if KIND_ON(K_FILE_UNLINK)
-PATH_SYSCALL(unlink, save_args(K_FILE_UNLINK, SC_unlink, 0, 0, AT_FDCWD_VALUE, -1, ARG_PTR(0), 0))
-PATH_SYSCALL(unlinkat, save_args(K_FILE_UNLINK, SC_unlinkat, ARG_INT(2), 0, ARG_INT(0), -1,
-                                 ARG_PTR(1), 0))
-PATH_SYSCALL(rmdir, save_args(K_FILE_UNLINK, SC_rmdir, 0x200 /* AT_REMOVEDIR */, 0,
-                              AT_FDCWD_VALUE, -1, ARG_PTR(0), 0))
+PATH_SYSCALL(unlink, SAVE(FILE_UNLINK, unlink, ARG_PTR(0), 0,
+                          SET(FILE_UNLINK, dirfd, AT_FDCWD_VALUE)))
+PATH_SYSCALL(unlinkat, SAVE(FILE_UNLINK, unlinkat, ARG_PTR(1), 0,
+                            SET(FILE_UNLINK, flags, ARG_INT(2)),
+                            SET(FILE_UNLINK, dirfd, ARG_INT(0))))
+PATH_SYSCALL(rmdir, SAVE(FILE_UNLINK, rmdir, ARG_PTR(0), 0,
+                         SET(FILE_UNLINK, flags, 0x200 /* AT_REMOVEDIR */),
+                         SET(FILE_UNLINK, dirfd, AT_FDCWD_VALUE)))
 #endif
 
 #if KIND_ON(K_FILE_RENAME)
-TWO_PATH_SYSCALL(rename, save_args(K_FILE_RENAME, SC_rename, 0, 0, AT_FDCWD_VALUE, AT_FDCWD_VALUE,
-                                   ARG_PTR(0), ARG_PTR(1)))
-TWO_PATH_SYSCALL(renameat, save_args(K_FILE_RENAME, SC_renameat, 0, 0, ARG_INT(0), ARG_INT(2),
-                                     ARG_PTR(1), ARG_PTR(3)))
-TWO_PATH_SYSCALL(renameat2, save_args(K_FILE_RENAME, SC_renameat2, ARG_UINT(4), 0, ARG_INT(0),
-                                      ARG_INT(2), ARG_PTR(1), ARG_PTR(3)))
+TWO_PATH_SYSCALL(rename, SAVE(FILE_RENAME, rename, ARG_PTR(0), ARG_PTR(1),
+                              SET(FILE_RENAME, dirfd, AT_FDCWD_VALUE),
+                              SET(FILE_RENAME, dirfd2, AT_FDCWD_VALUE)))
+TWO_PATH_SYSCALL(renameat, SAVE(FILE_RENAME, renameat, ARG_PTR(1), ARG_PTR(3),
+                                SET(FILE_RENAME, dirfd, ARG_INT(0)),
+                                SET(FILE_RENAME, dirfd2, ARG_INT(2))))
+TWO_PATH_SYSCALL(renameat2, SAVE(FILE_RENAME, renameat2, ARG_PTR(1), ARG_PTR(3),
+                                 SET(FILE_RENAME, flags, ARG_UINT(4)),
+                                 SET(FILE_RENAME, dirfd, ARG_INT(0)),
+                                 SET(FILE_RENAME, dirfd2, ARG_INT(2))))
 #endif
 
 #if KIND_ON(K_FILE_LINK)
-TWO_PATH_SYSCALL(link, save_args(K_FILE_LINK, SC_link, 0, 0, AT_FDCWD_VALUE, AT_FDCWD_VALUE,
-                                 ARG_PTR(1), ARG_PTR(0)))
-TWO_PATH_SYSCALL(linkat, save_args(K_FILE_LINK, SC_linkat, ARG_INT(4), 0, ARG_INT(2), ARG_INT(0),
-                                   ARG_PTR(3), ARG_PTR(1)))
-TWO_PATH_SYSCALL(symlink, save_args(K_FILE_LINK, SC_symlink, 0, 0, AT_FDCWD_VALUE, AT_FDCWD_VALUE,
-                                    ARG_PTR(1), ARG_PTR(0)))
-TWO_PATH_SYSCALL(symlinkat, save_args(K_FILE_LINK, SC_symlinkat, 0, 0, ARG_INT(1), AT_FDCWD_VALUE,
-                                      ARG_PTR(2), ARG_PTR(0)))
+TWO_PATH_SYSCALL(link, SAVE(FILE_LINK, link, ARG_PTR(1), ARG_PTR(0),
+                            SET(FILE_LINK, dirfd, AT_FDCWD_VALUE),
+                            SET(FILE_LINK, dirfd2, AT_FDCWD_VALUE)))
+TWO_PATH_SYSCALL(linkat, SAVE(FILE_LINK, linkat, ARG_PTR(3), ARG_PTR(1),
+                              SET(FILE_LINK, flags, ARG_INT(4)),
+                              SET(FILE_LINK, dirfd, ARG_INT(2)),
+                              SET(FILE_LINK, dirfd2, ARG_INT(0))))
+TWO_PATH_SYSCALL(symlink, SAVE(FILE_LINK, symlink, ARG_PTR(1), ARG_PTR(0),
+                               SET(FILE_LINK, dirfd, AT_FDCWD_VALUE)))
+TWO_PATH_SYSCALL(symlinkat, SAVE(FILE_LINK, symlinkat, ARG_PTR(2), ARG_PTR(0),
+                                 SET(FILE_LINK, dirfd, ARG_INT(1))))
 #endif
 
 #if KIND_ON(K_FILE_MKDIR)
-PATH_SYSCALL(mkdir, save_args(K_FILE_MKDIR, SC_mkdir, 0, ARG_MODE(1), AT_FDCWD_VALUE, -1,
-                              ARG_PTR(0), 0))
-PATH_SYSCALL(mkdirat, save_args(K_FILE_MKDIR, SC_mkdirat, 0, ARG_MODE(2), ARG_INT(0), -1,
-                                ARG_PTR(1), 0))
+PATH_SYSCALL(mkdir, SAVE(FILE_MKDIR, mkdir, ARG_PTR(0), 0,
+                         SET(FILE_MKDIR, mode, ARG_MODE(1)),
+                         SET(FILE_MKDIR, dirfd, AT_FDCWD_VALUE)))
+PATH_SYSCALL(mkdirat, SAVE(FILE_MKDIR, mkdirat, ARG_PTR(1), 0,
+                           SET(FILE_MKDIR, mode, ARG_MODE(2)),
+                           SET(FILE_MKDIR, dirfd, ARG_INT(0))))
 #endif
 
 #if KIND_ON(K_FILE_CHMOD)
-PATH_SYSCALL(chmod, save_args(K_FILE_CHMOD, SC_chmod, 0, ARG_MODE(1), AT_FDCWD_VALUE, -1,
-                              ARG_PTR(0), 0))
-PLAIN_SYSCALL(fchmod, save_args(K_FILE_CHMOD, SC_fchmod, 0, ARG_MODE(1), AT_FDCWD_VALUE,
-                                ARG_UINT(0), 0, 0))
-PATH_SYSCALL(fchmodat, save_args(K_FILE_CHMOD, SC_fchmodat, 0, ARG_MODE(2), ARG_INT(0), -1,
-                                 ARG_PTR(1), 0))
+PATH_SYSCALL(chmod, SAVE(FILE_CHMOD, chmod, ARG_PTR(0), 0,
+                         SET(FILE_CHMOD, mode, ARG_MODE(1)),
+                         SET(FILE_CHMOD, dirfd, AT_FDCWD_VALUE)))
+PLAIN_SYSCALL(fchmod, SAVE(FILE_CHMOD, fchmod, 0, 0,
+                           SET(FILE_CHMOD, mode, ARG_MODE(1)),
+                           SET(FILE_CHMOD, fd, ARG_UINT(0))))
+PATH_SYSCALL(fchmodat, SAVE(FILE_CHMOD, fchmodat, ARG_PTR(1), 0,
+                            SET(FILE_CHMOD, mode, ARG_MODE(2)),
+                            SET(FILE_CHMOD, dirfd, ARG_INT(0))))
 #if HAVE_fchmodat2
-PATH_SYSCALL(fchmodat2, save_args(K_FILE_CHMOD, SC_fchmodat2, ARG_UINT(3), ARG_MODE(2), ARG_INT(0),
-                                  -1, ARG_PTR(1), 0))
+PATH_SYSCALL(fchmodat2, SAVE(FILE_CHMOD, fchmodat2, ARG_PTR(1), 0,
+                             SET(FILE_CHMOD, flags, ARG_UINT(3)),
+                             SET(FILE_CHMOD, mode, ARG_MODE(2)),
+                             SET(FILE_CHMOD, dirfd, ARG_INT(0))))
 #endif
 #endif
 
 #if KIND_ON(K_FILE_CHOWN)
-PATH_SYSCALL(chown, save_args(K_FILE_CHOWN, SC_chown, ARG_INT(1), ARG_INT(2), AT_FDCWD_VALUE, -1,
-                              ARG_PTR(0), 0))
-PATH_SYSCALL(lchown, save_args(K_FILE_CHOWN, SC_lchown, ARG_INT(1), ARG_INT(2), AT_FDCWD_VALUE, -1,
-                               ARG_PTR(0), 0))
-PLAIN_SYSCALL(fchown, save_args(K_FILE_CHOWN, SC_fchown, ARG_INT(1), ARG_INT(2), AT_FDCWD_VALUE,
-                                ARG_UINT(0), 0, 0))
-PATH_SYSCALL(fchownat, save_args(K_FILE_CHOWN, SC_fchownat, ARG_INT(2), ARG_INT(3), ARG_INT(0), -1,
-                                 ARG_PTR(1), 0))
+PATH_SYSCALL(chown, SAVE(FILE_CHOWN, chown, ARG_PTR(0), 0,
+                         SET(FILE_CHOWN, new_uid, ARG_INT(1)),
+                         SET(FILE_CHOWN, new_gid, ARG_INT(2)),
+                         SET(FILE_CHOWN, dirfd, AT_FDCWD_VALUE)))
+PATH_SYSCALL(lchown, SAVE(FILE_CHOWN, lchown, ARG_PTR(0), 0,
+                          SET(FILE_CHOWN, new_uid, ARG_INT(1)),
+                          SET(FILE_CHOWN, new_gid, ARG_INT(2)),
+                          SET(FILE_CHOWN, dirfd, AT_FDCWD_VALUE)))
+PLAIN_SYSCALL(fchown, SAVE(FILE_CHOWN, fchown, 0, 0,
+                           SET(FILE_CHOWN, new_uid, ARG_INT(1)),
+                           SET(FILE_CHOWN, new_gid, ARG_INT(2)),
+                           SET(FILE_CHOWN, fd, ARG_UINT(0))))
+PATH_SYSCALL(fchownat, SAVE(FILE_CHOWN, fchownat, ARG_PTR(1), 0,
+                            SET(FILE_CHOWN, new_uid, ARG_INT(2)),
+                            SET(FILE_CHOWN, new_gid, ARG_INT(3)),
+                            SET(FILE_CHOWN, dirfd, ARG_INT(0))))
 #endif
 
 #if KIND_ON(K_FILE_TRUNCATE)
-PATH_SYSCALL(truncate, save_args(K_FILE_TRUNCATE, SC_truncate, ARG_LONG(1), 0, AT_FDCWD_VALUE, -1,
-                                 ARG_PTR(0), 0))
-PLAIN_SYSCALL(ftruncate, save_args(K_FILE_TRUNCATE, SC_ftruncate, ARG_LONG(1), 0, AT_FDCWD_VALUE,
-                                   ARG_UINT(0), 0, 0))
+PATH_SYSCALL(truncate, SAVE(FILE_TRUNCATE, truncate, ARG_PTR(0), 0,
+                            SET(FILE_TRUNCATE, length, ARG_LONG(1)),
+                            SET(FILE_TRUNCATE, dirfd, AT_FDCWD_VALUE)))
+PLAIN_SYSCALL(ftruncate, SAVE(FILE_TRUNCATE, ftruncate, 0, 0,
+                              SET(FILE_TRUNCATE, length, ARG_LONG(1)),
+                              SET(FILE_TRUNCATE, fd, ARG_UINT(0))))
 #endif
 
 #if KIND_ON(K_MEMFD_CREATE)
-PATH_SYSCALL(memfd_create, save_args(K_MEMFD_CREATE, SC_memfd_create, ARG_UINT(1), 0,
-                                     AT_FDCWD_VALUE, -1, ARG_PTR(0), 0))
+PATH_SYSCALL(memfd_create, SAVE(MEMFD_CREATE, memfd_create, ARG_PTR(0), 0,
+                                SET(MEMFD_CREATE, flags, ARG_UINT(1))))
 #endif
 
 /* dup2/dup3 onto stdin, stdout or stderr only. */
 #if KIND_ON(K_DUP)
-SAVE_ENTER(dup2, if (ARG_UINT(1) <= 2) save_args(K_DUP, SC_dup2, 0, 0, 0, ARG_UINT(0), 0, 0))
+SAVE_ENTER(dup2, if (ARG_UINT(1) <= 2) SAVE(DUP, dup2, 0, 0, SET(DUP, fd, ARG_UINT(0))))
 PLAIN_EXIT(dup2)
-SAVE_ENTER(dup3, if (ARG_UINT(1) <= 2) save_args(K_DUP, SC_dup3, ARG_INT(2), 0, 0, ARG_UINT(0),
-                                                 0, 0))
+SAVE_ENTER(dup3, if (ARG_UINT(1) <= 2) SAVE(DUP, dup3, 0, 0,
+                                            SET(DUP, flags, ARG_INT(2)),
+                                            SET(DUP, fd, ARG_UINT(0))))
 PLAIN_EXIT(dup3)
 #endif
 
@@ -162,14 +198,19 @@ static __always_inline void read_times(struct event *e, const void *times, u16 s
         return 0;                                                       \
     }
 
-/* With no path, utimensat and futimesat change the file dirfd refers to: a3 = that fd. */
+/* With no path, utimensat and futimesat change the file dirfd refers to. */
 #if KIND_ON(K_FILE_UTIME)
-UTIME_SYSCALL(utimensat, save_args(K_FILE_UTIME, SC_utimensat, ARG_INT(3), 0, ARG_INT(0),
-                                   ARG_PTR(1) ? -1 : ARG_INT(0), ARG_PTR(1), ARG_PTR(2)))
-UTIME_SYSCALL(futimesat, save_args(K_FILE_UTIME, SC_futimesat, 0, 0, ARG_INT(0),
-                                   ARG_PTR(1) ? -1 : ARG_INT(0), ARG_PTR(1), ARG_PTR(2)))
-UTIME_SYSCALL(utimes, save_args(K_FILE_UTIME, SC_utimes, 0, 0, AT_FDCWD_VALUE, -1, ARG_PTR(0),
-                                ARG_PTR(1)))
-UTIME_SYSCALL(utime, save_args(K_FILE_UTIME, SC_utime, 0, 0, AT_FDCWD_VALUE, -1, ARG_PTR(0),
-                               ARG_PTR(1)))
+UTIME_SYSCALL(utimensat, SAVE(FILE_UTIME, utimensat, ARG_PTR(1), ARG_PTR(2),
+                              SET(FILE_UTIME, flags, ARG_INT(3)),
+                              SET(FILE_UTIME, dirfd, ARG_INT(0)),
+                              SET(FILE_UTIME, fd, ARG_PTR(1) ? -1 : ARG_INT(0))))
+UTIME_SYSCALL(futimesat, SAVE(FILE_UTIME, futimesat, ARG_PTR(1), ARG_PTR(2),
+                              SET(FILE_UTIME, dirfd, ARG_INT(0)),
+                              SET(FILE_UTIME, fd, ARG_PTR(1) ? -1 : ARG_INT(0))))
+UTIME_SYSCALL(utimes, SAVE(FILE_UTIME, utimes, ARG_PTR(0), ARG_PTR(1),
+                           SET(FILE_UTIME, dirfd, AT_FDCWD_VALUE),
+                           SET(FILE_UTIME, fd, -1)))
+UTIME_SYSCALL(utime, SAVE(FILE_UTIME, utime, ARG_PTR(0), ARG_PTR(1),
+                          SET(FILE_UTIME, dirfd, AT_FDCWD_VALUE),
+                          SET(FILE_UTIME, fd, -1)))
 #endif

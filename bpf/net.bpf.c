@@ -31,23 +31,25 @@ static __always_inline const char *sock_of_fd(s64 fd) {
 }
 
 /* Family, port and address of a socket, from the kernel: the local end (listen) or the
- * peer (accept). IPv4 and IPv6 only; other families leave the family alone. */
-static __always_inline void sock_address(struct event *e, s64 fd, int peer) {
+ * peer (accept), into the slots the kind keeps them in. IPv4 and IPv6 only; other
+ * families leave the family alone. */
+static __always_inline void sock_address(struct event *e, s64 fd, int peer, int family_at,
+                                         int port_at) {
     const char *skc = sock_of_fd(fd);
     if (!skc)
         return;
     u16 family = 0;
     bpf_probe_read_kernel(&family, sizeof(family), skc + OFF_SKC_FAMILY);
-    e->a0 = family;
+    ARG_SLOT_N(e, family_at) = family;
     if (family != 2 && family != 10)
         return;
     u16 port = 0;
     if (peer) {
         bpf_probe_read_kernel(&port, sizeof(port), skc + OFF_SKC_DPORT);  /* network order */
-        e->a1 = ((port & 0xff) << 8) | (port >> 8);
+        ARG_SLOT_N(e, port_at) = ((port & 0xff) << 8) | (port >> 8);
     } else {
         bpf_probe_read_kernel(&port, sizeof(port), skc + OFF_SKC_NUM);  /* host order */
-        e->a1 = port;
+        ARG_SLOT_N(e, port_at) = port;
     }
     if (family == 2)
         bpf_probe_read_kernel(e->addr, 4, skc + (peer ? OFF_SKC_DADDR : OFF_SKC_RCV_SADDR));
@@ -55,84 +57,96 @@ static __always_inline void sock_address(struct event *e, s64 fd, int peer) {
         bpf_probe_read_kernel(e->addr, 16, skc + (peer ? OFF_SKC_V6_DADDR : OFF_SKC_V6_RCV_SADDR));
 }
 #else
-static __always_inline void sock_address(struct event *e, s64 fd, int peer) {}
+static __always_inline void sock_address(struct event *e, s64 fd, int peer, int family_at,
+                                         int port_at) {}
 #endif
 
-static __always_inline void read_sockaddr(struct event *e, const void *uaddr, s64 len) {
+static __always_inline void read_sockaddr(struct event *e, const void *uaddr, s64 len,
+                                          int family_at, int port_at, int socklen_at) {
     if (!uaddr)
         return;
     u16 family = 0;
     if (bpf_probe_read_user(&family, sizeof(family), uaddr) != 0)
         return;
-    e->a0 = family;
-    e->a2 = len;
+    ARG_SLOT_N(e, family_at) = family;
+    ARG_SLOT_N(e, socklen_at) = len;
     if (family == 2) {          /* AF_INET: sockaddr_in { family; be16 port; be32 addr } */
         u16 port = 0;
         bpf_probe_read_user(&port, sizeof(port), uaddr + 2);
-        e->a1 = ((port & 0xff) << 8) | (port >> 8);
+        ARG_SLOT_N(e, port_at) = ((port & 0xff) << 8) | (port >> 8);
         bpf_probe_read_user(e->addr, 4, uaddr + 4);
     } else if (family == 10) {  /* AF_INET6: { family; port; flowinfo; addr[16]; scope } */
         u16 port = 0;
         bpf_probe_read_user(&port, sizeof(port), uaddr + 2);
-        e->a1 = ((port & 0xff) << 8) | (port >> 8);
+        ARG_SLOT_N(e, port_at) = ((port & 0xff) << 8) | (port >> 8);
         bpf_probe_read_user(e->addr, 16, uaddr + 8);
     } else if (family == 1) {   /* AF_UNIX: raw bytes, abstract names start with NUL */
         bpf_probe_read_user(e->str, 108, uaddr + 2);
     }
 }
 
-static __always_inline int sockaddr_exit(s64 ret, int peer_len_is_ptr) {
+/* connect, accept and bind: the slots their kind keeps family, port and length in. */
+static __always_inline int sockaddr_exit(s64 ret, int peer_len_is_ptr, int family_at,
+                                         int port_at, int socklen_at) {
     struct pending *p = 0;
     struct event *e = finish_args(ret, &p);
     if (!e)
         return 0;
-    s64 len = p->a2;
+    s64 len = ARG_SLOT_N(p, socklen_at);
     if (peer_len_is_ptr && p->p1) {
         int l = 0;
         bpf_probe_read_user(&l, sizeof(l), (const void *)p->p1);
         len = l;
     }
     if (p->p0)
-        read_sockaddr(e, (const void *)p->p0, len);
-    else if (p->kind == K_NET_ACCEPT && ret >= 0)
-        sock_address(e, ret, 1);  /* accept(fd, NULL, NULL): the peer, from the new socket */
+        read_sockaddr(e, (const void *)p->p0, len, family_at, port_at, socklen_at);
+    else if (p->kind == K_NET_ACCEPT && ret >= 0)  /* accept(fd, NULL, NULL): the peer */
+        sock_address(e, ret, 1, family_at, port_at);
     submit_event(e);
     drop_pending();
     return 0;
 }
 
-#define SOCKADDR_SYSCALL(name, peer_len_is_ptr, save)                   \
+#define SOCKADDR_SYSCALL(name, KIND, peer_len_is_ptr, save)             \
     SAVE_ENTER(name, save)                                              \
-    SYS_EXIT(name) { return sockaddr_exit(SYS_RET, peer_len_is_ptr); }
+    SYS_EXIT(name) {                                                    \
+        return sockaddr_exit(SYS_RET, peer_len_is_ptr, SLOT(KIND, family), \
+                             SLOT(KIND, port), SLOT(KIND, socklen));    \
+    }
 
 #if KIND_ON(K_NET_CONNECT)
-SOCKADDR_SYSCALL(connect, 0, save_args(K_NET_CONNECT, SC_connect, 0, 0, ARG_INT(2), ARG_INT(0),
-                                       ARG_PTR(1), 0))
+SOCKADDR_SYSCALL(connect, NET_CONNECT, 0, SAVE(NET_CONNECT, connect, ARG_PTR(1), 0,
+                                               SET(NET_CONNECT, socklen, ARG_INT(2)),
+                                               SET(NET_CONNECT, fd, ARG_INT(0))))
 #endif
 
 #if KIND_ON(K_NET_ACCEPT)
-SOCKADDR_SYSCALL(accept, 1, save_args(K_NET_ACCEPT, SC_accept, 0, 0, 0, ARG_INT(0), ARG_PTR(1),
-                                      ARG_PTR(2)))
-SOCKADDR_SYSCALL(accept4, 1, save_args(K_NET_ACCEPT, SC_accept4, 0, 0, 0, ARG_INT(0), ARG_PTR(1),
-                                       ARG_PTR(2)))
+SOCKADDR_SYSCALL(accept, NET_ACCEPT, 1, SAVE(NET_ACCEPT, accept, ARG_PTR(1), ARG_PTR(2),
+                                             SET(NET_ACCEPT, listen_fd, ARG_INT(0))))
+SOCKADDR_SYSCALL(accept4, NET_ACCEPT, 1, SAVE(NET_ACCEPT, accept4, ARG_PTR(1), ARG_PTR(2),
+                                              SET(NET_ACCEPT, listen_fd, ARG_INT(0))))
 #endif
 
 #if KIND_ON(K_NET_BIND)
-SOCKADDR_SYSCALL(bind, 0, save_args(K_NET_BIND, SC_bind, 0, 0, ARG_INT(2), ARG_INT(0), ARG_PTR(1),
-                                    0))
+SOCKADDR_SYSCALL(bind, NET_BIND, 0, SAVE(NET_BIND, bind, ARG_PTR(1), 0,
+                                         SET(NET_BIND, socklen, ARG_INT(2)),
+                                         SET(NET_BIND, fd, ARG_INT(0))))
 #endif
 
 /* listen names no address: the local one is read from the socket once it listens, so a
  * socket bound to port 0, or not bound at all, shows the port the kernel chose. */
 #if KIND_ON(K_NET_LISTEN)
-SAVE_ENTER(listen, save_args(K_NET_LISTEN, SC_listen, 0, 0, ARG_INT(1), ARG_INT(0), 0, 0))
+SAVE_ENTER(listen, SAVE(NET_LISTEN, listen, 0, 0,
+                        SET(NET_LISTEN, backlog, ARG_INT(1)),
+                        SET(NET_LISTEN, fd, ARG_INT(0))))
 SYS_EXIT(listen) {
     struct pending *p = 0;
     struct event *e = finish_args(SYS_RET, &p);
     if (!e)
         return 0;
     if (SYS_RET == 0)
-        sock_address(e, e->a3, 0);
+        sock_address(e, ARG_SLOT(e, NET_LISTEN, fd), 0, SLOT(NET_LISTEN, family),
+                     SLOT(NET_LISTEN, port));
     submit_event(e);
     drop_pending();
     return 0;
@@ -147,6 +161,9 @@ static __always_inline s64 socket_protocol(s64 family, s64 protocol) {
     return protocol;
 }
 #if KIND_ON(K_NET_SOCKET)
-PLAIN_SYSCALL(socket, save_args(K_NET_SOCKET, SC_socket, ARG_INT(0), ARG_INT(1) & 0xf,
-                                socket_protocol(ARG_INT(0), ARG_INT(2)), ARG_INT(1) & ~0xf, 0, 0))
+PLAIN_SYSCALL(socket, SAVE(NET_SOCKET, socket, 0, 0,
+                           SET(NET_SOCKET, family, ARG_INT(0)),
+                           SET(NET_SOCKET, socket_type, ARG_INT(1) & 0xf),
+                           SET(NET_SOCKET, protocol, socket_protocol(ARG_INT(0), ARG_INT(2))),
+                           SET(NET_SOCKET, flags, ARG_INT(1) & ~0xf)))
 #endif

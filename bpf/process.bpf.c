@@ -14,10 +14,11 @@ static __always_inline u64 clone3_flags(const void *uargs) {
     SAVE_ENTER(name, save)                                              \
     SYS_EXIT(name) { drop_pending(); return 0; }
 
-FORK_SYSCALL(clone, save_args(K_PROCESS_FORK, SC_clone, ARG_LONG(0), 0, 0, 0, 0, 0))
-FORK_SYSCALL(clone3, save_args(K_PROCESS_FORK, SC_clone3, clone3_flags(ARG_PTR(0)), 0, 0, 0, 0, 0))
-FORK_SYSCALL(fork, save_args(K_PROCESS_FORK, SC_fork, 0, 0, 0, 0, 0, 0))
-FORK_SYSCALL(vfork, save_args(K_PROCESS_FORK, SC_vfork, 0, 0, 0, 0, 0, 0))
+FORK_SYSCALL(clone, SAVE(PROCESS_FORK, clone, 0, 0, SET(PROCESS_FORK, flags, ARG_LONG(0))))
+FORK_SYSCALL(clone3, SAVE(PROCESS_FORK, clone3, 0, 0,
+                          SET(PROCESS_FORK, flags, clone3_flags(ARG_PTR(0)))))
+FORK_SYSCALL(fork, SAVE(PROCESS_FORK, fork, 0, 0))
+FORK_SYSCALL(vfork, SAVE(PROCESS_FORK, vfork, 0, 0))
 #endif /* !HOOKS_FAST */
 #endif
 
@@ -59,7 +60,7 @@ TRACEPOINT_PROBE(sched, sched_process_fork) {
 #else
     struct pending *p = peek_pending();
     if (p && p->kind == K_PROCESS_FORK) {
-        flags = p->a0;
+        flags = ARG_SLOT(p, PROCESS_FORK, flags);
         syscall = p->syscall;
     }
 #endif
@@ -81,8 +82,8 @@ TRACEPOINT_PROBE(sched, sched_process_fork) {
     struct event *e = begin_event(K_PROCESS_FORK, syscall);
     if (!e)
         return 0;
-    e->a0 = flags;
-    e->a1 = child;
+    ARG_SLOT(e, PROCESS_FORK, flags) = flags;
+    ARG_SLOT(e, PROCESS_FORK, pid) = child;
     submit_event(e);
 #endif
     return 0;
@@ -98,7 +99,7 @@ static __always_inline void emit_exec_args(const char *const *argv, const char *
         struct event *e = begin_event(K_AUX_EXEC_ARG, syscall);
         if (!e)
             return;
-        e->a0 = i;
+        ARG_SLOT(e, AUX_EXEC_ARG, position) = i;
         read_user_str(e, arg);
         submit_event(e);
     }
@@ -141,7 +142,8 @@ static __always_inline void emit_exec_env(const char *const *envp, u16 syscall) 
 static __always_inline int exec_enter(const char *filename, const char *const *argv,
                                       const char *const *envp, s64 dfd, s64 at_flags,
                                       u16 syscall) {
-    if (!save_args(K_PROCESS_EXEC, syscall, at_flags, 0, dfd, 0, filename, 0))
+    if (!save_args(K_PROCESS_EXEC, syscall, filename, 0,
+                   SLOTS(SET(PROCESS_EXEC, flags, at_flags), SET(PROCESS_EXEC, dirfd, dfd))))
         return 0;
     u16 flags = 0;
     emit_exec_args(argv, envp, syscall, &flags);
@@ -167,8 +169,8 @@ TRACEPOINT_PROBE(sched, sched_process_exec) {
         return 0;  /* filtered out at sys_enter (or exec without a syscall) */
     struct event *e = begin_event(K_PROCESS_EXEC, p->syscall);
     if (e) {
-        e->a1 = old;
-        e->a2 = p->a2;
+        ARG_SLOT(e, PROCESS_EXEC, old_tid) = old;
+        ARG_SLOT(e, PROCESS_EXEC, dirfd) = ARG_SLOT(p, PROCESS_EXEC, dirfd);
         e->flags |= p->flags;
         unsigned short off = args->data_loc_filename & 0xFFFF;
         long n = bpf_probe_read_kernel_str(e->str, sizeof(e->str), (char *)args + off);
@@ -190,7 +192,7 @@ static __always_inline int exec_exit(s64 ret) {
     struct event *e = finish_args(ret, &p);
     if (!e)
         return 0;
-    e->a1 = e->tid;
+    ARG_SLOT(e, PROCESS_EXEC, old_tid) = e->tid;
     read_user_str(e, (const void *)p->p0);
     submit_event(e);
     drop_pending();
@@ -284,11 +286,11 @@ TRACEPOINT_PROBE(sched, sched_process_exit) {
         struct event *e = begin_event(K_PROCESS_EXIT, 0);
         if (e) {
             if (x && (x->have & 1))
-                e->a0 = x->group_code;
+                ARG_SLOT(e, PROCESS_EXIT, exit_code) = x->group_code;
             else if (x && (x->have & 4))
-                e->a1 = x->sig;
+                ARG_SLOT(e, PROCESS_EXIT, signal) = x->sig;
             else if (x && (x->have & 2))
-                e->a0 = x->thread_code;
+                ARG_SLOT(e, PROCESS_EXIT, exit_code) = x->thread_code;
             else
                 e->flags |= F_EXIT_UNKNOWN;
             submit_event(e);
@@ -304,6 +306,6 @@ TRACEPOINT_PROBE(sched, sched_process_exit) {
 #endif
 
 #if KIND_ON(K_CHDIR)
-PATH_SYSCALL(chdir, save_args(K_CHDIR, SC_chdir, 0, 0, 0, -1, ARG_PTR(0), 0))
-PLAIN_SYSCALL(fchdir, save_args(K_CHDIR, SC_fchdir, 0, 0, 0, ARG_UINT(0), 0, 0))
+PATH_SYSCALL(chdir, SAVE(CHDIR, chdir, ARG_PTR(0), 0))
+PLAIN_SYSCALL(fchdir, SAVE(CHDIR, fchdir, 0, 0, SET(CHDIR, fd, ARG_UINT(0))))
 #endif

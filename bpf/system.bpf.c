@@ -1,19 +1,24 @@
 /* Privilege and system events. */
 
-
-/* What each slot of each record holds: WIRE_TABLE in tracee_py/schema.py (checked against
- * these declarations by tests/test_wire_contract.py). -1 = an id left unchanged. */
 #if KIND_ON(K_CRED_CHANGE)
-PLAIN_SYSCALL(setuid, save_args(K_CRED_CHANGE, SC_setuid, ARG_INT(0), -1, -1, -1, 0, 0))
-PLAIN_SYSCALL(setgid, save_args(K_CRED_CHANGE, SC_setgid, -1, ARG_INT(0), -1, -1, 0, 0))
-PLAIN_SYSCALL(setreuid, save_args(K_CRED_CHANGE, SC_setreuid, ARG_INT(1), -1, ARG_INT(0), -1, 0, 0))
-PLAIN_SYSCALL(setregid, save_args(K_CRED_CHANGE, SC_setregid, -1, ARG_INT(1), ARG_INT(0), -1, 0, 0))
-PLAIN_SYSCALL(setresuid, save_args(K_CRED_CHANGE, SC_setresuid, ARG_INT(1), -1, ARG_INT(0),
-                                   ARG_INT(2), 0, 0))
-PLAIN_SYSCALL(setresgid, save_args(K_CRED_CHANGE, SC_setresgid, -1, ARG_INT(1), ARG_INT(0),
-                                   ARG_INT(2), 0, 0))
-PLAIN_SYSCALL(setfsuid, save_args(K_CRED_CHANGE, SC_setfsuid, ARG_INT(0), -1, -1, -1, 0, 0))
-PLAIN_SYSCALL(setfsgid, save_args(K_CRED_CHANGE, SC_setfsgid, -1, ARG_INT(0), -1, -1, 0, 0))
+PLAIN_SYSCALL(setuid, SAVE(CRED_CHANGE, setuid, 0, 0, SET(CRED_CHANGE, new_uid, ARG_INT(0))))
+PLAIN_SYSCALL(setgid, SAVE(CRED_CHANGE, setgid, 0, 0, SET(CRED_CHANGE, new_gid, ARG_INT(0))))
+PLAIN_SYSCALL(setreuid, SAVE(CRED_CHANGE, setreuid, 0, 0,
+                             SET(CRED_CHANGE, new_uid, ARG_INT(1)),
+                             SET(CRED_CHANGE, real_uid, ARG_INT(0))))
+PLAIN_SYSCALL(setregid, SAVE(CRED_CHANGE, setregid, 0, 0,
+                             SET(CRED_CHANGE, new_gid, ARG_INT(1)),
+                             SET(CRED_CHANGE, real_gid, ARG_INT(0))))
+PLAIN_SYSCALL(setresuid, SAVE(CRED_CHANGE, setresuid, 0, 0,
+                              SET(CRED_CHANGE, new_uid, ARG_INT(1)),
+                              SET(CRED_CHANGE, real_uid, ARG_INT(0)),
+                              SET(CRED_CHANGE, saved_uid, ARG_INT(2))))
+PLAIN_SYSCALL(setresgid, SAVE(CRED_CHANGE, setresgid, 0, 0,
+                              SET(CRED_CHANGE, new_gid, ARG_INT(1)),
+                              SET(CRED_CHANGE, real_gid, ARG_INT(0)),
+                              SET(CRED_CHANGE, saved_gid, ARG_INT(2))))
+PLAIN_SYSCALL(setfsuid, SAVE(CRED_CHANGE, setfsuid, 0, 0, SET(CRED_CHANGE, new_uid, ARG_INT(0))))
+PLAIN_SYSCALL(setfsgid, SAVE(CRED_CHANGE, setfsgid, 0, 0, SET(CRED_CHANGE, new_gid, ARG_INT(0))))
 
 /* The effective sets of the two __user_cap_data_struct { effective, permitted, inheritable }
  * the caller passes, as one 64-bit mask. */
@@ -22,30 +27,33 @@ static __always_inline u64 capset_effective(const void *data) {
     bpf_probe_read_user(d, sizeof(d), data);
     return ((u64)d[3] << 32) | d[0];
 }
-PLAIN_SYSCALL(capset, save_args(K_CRED_CHANGE, SC_capset, capset_effective(ARG_PTR(1)), -1, -1, -1,
-                                0, 0))
+PLAIN_SYSCALL(capset, SAVE(CRED_CHANGE, capset, 0, 0,
+                           SET(CRED_CHANGE, flags, capset_effective(ARG_PTR(1)))))
 #endif
 
 #if KIND_ON(K_PTRACE)
-PLAIN_SYSCALL(ptrace, save_args(K_PTRACE, SC_ptrace, ARG_LONG(0), ARG_LONG(1), 0, -1, 0, 0))
+PLAIN_SYSCALL(ptrace, SAVE(PTRACE, ptrace, 0, 0,
+                           SET(PTRACE, flags, ARG_LONG(0)),
+                           SET(PTRACE, target_pid, ARG_LONG(1))))
 #endif
 
 #if KIND_ON(K_PROCESS_VM_WRITE)
-PLAIN_SYSCALL(process_vm_writev, save_args(K_PROCESS_VM_WRITE, SC_process_vm_writev, 0, ARG_INT(0),
-                                           0, -1, 0, 0))
+PLAIN_SYSCALL(process_vm_writev, SAVE(PROCESS_VM_WRITE, process_vm_writev, 0, 0,
+                                      SET(PROCESS_VM_WRITE, target_pid, ARG_INT(0))))
 #endif
 
 /* Kernels built without module support have no such tracepoints (HAVE_* = 0). */
 #if KIND_ON(K_MODULE_LOAD) && HAVE_init_module
-PLAIN_SYSCALL(init_module, save_args(K_MODULE_LOAD, SC_init_module, 0, 0, 0, -1, 0, 0))
+PLAIN_SYSCALL(init_module, SAVE(MODULE_LOAD, init_module, 0, 0, SET(MODULE_LOAD, fd, -1)))
 #endif
 #if KIND_ON(K_MODULE_LOAD) && HAVE_finit_module
-PLAIN_SYSCALL(finit_module, save_args(K_MODULE_LOAD, SC_finit_module, ARG_INT(2), 0, 0, ARG_INT(0),
-                                      0, 0))
+PLAIN_SYSCALL(finit_module, SAVE(MODULE_LOAD, finit_module, 0, 0,
+                                 SET(MODULE_LOAD, flags, ARG_INT(2)),
+                                 SET(MODULE_LOAD, fd, ARG_INT(0))))
 #endif
 #if KIND_ON(K_MODULE_UNLOAD) && HAVE_delete_module
-PATH_SYSCALL(delete_module, save_args(K_MODULE_UNLOAD, SC_delete_module, ARG_UINT(1), 0, 0, -1,
-                                      ARG_PTR(0), 0))
+PATH_SYSCALL(delete_module, SAVE(MODULE_UNLOAD, delete_module, ARG_PTR(0), 0,
+                                 SET(MODULE_UNLOAD, flags, ARG_UINT(1))))
 #endif
 
 /* bpf: the command; for BPF_PROG_LOAD also the program type, instruction count and name,
@@ -76,9 +84,10 @@ static __always_inline const void *bpf_attr_name(s64 cmd, const void *attr, u32 
 }
 
 #if KIND_ON(K_BPF)
-SAVE_ENTER(bpf, save_args(K_BPF, SC_bpf, ARG_INT(0), bpf_attr_u32(ARG_INT(0), ARG_PTR(1), 0),
-                          bpf_attr_u32(ARG_INT(0), ARG_PTR(1), 4), -1,
-                          bpf_attr_name(ARG_INT(0), ARG_PTR(1), ARG_UINT(2)), 0))
+SAVE_ENTER(bpf, SAVE(BPF, bpf, bpf_attr_name(ARG_INT(0), ARG_PTR(1), ARG_UINT(2)), 0,
+                     SET(BPF, flags, ARG_INT(0)),
+                     SET(BPF, bpf_type, bpf_attr_u32(ARG_INT(0), ARG_PTR(1), 0)),
+                     SET(BPF, length, bpf_attr_u32(ARG_INT(0), ARG_PTR(1), 4))))
 SYS_EXIT(bpf) {
     struct pending *p = 0;
     struct event *e = finish_args(SYS_RET, &p);
@@ -132,7 +141,7 @@ TRACEPOINT_PROBE(task, task_rename) {
     struct event *e = begin_event(K_COMM_CHANGE, syscall);
     if (!e)
         return 0;
-    e->a1 = args->pid;
+    ARG_SLOT(e, COMM_CHANGE, target_pid) = args->pid;
     bpf_probe_read_kernel(e->addr, 16, args->oldcomm);
     bpf_probe_read_kernel_str(e->str, 16, args->newcomm);
     submit_event(e);
@@ -141,32 +150,46 @@ TRACEPOINT_PROBE(task, task_rename) {
 #endif
 
 #if KIND_ON(K_MOUNT)
-TWO_PATH_SYSCALL(mount, save_args(K_MOUNT, SC_mount, ARG_LONG(3), 0, AT_FDCWD_VALUE, -1, ARG_PTR(1),
-                                  ARG_PTR(0)))
+TWO_PATH_SYSCALL(mount, SAVE(MOUNT, mount, ARG_PTR(1), ARG_PTR(0),
+                             SET(MOUNT, flags, ARG_LONG(3)),
+                             SET(MOUNT, dirfd, AT_FDCWD_VALUE)))
 #endif
 
 #if KIND_ON(K_UMOUNT)
-PATH_SYSCALL(umount, save_args(K_UMOUNT, SC_umount, ARG_INT(1), 0, AT_FDCWD_VALUE, -1, ARG_PTR(0),
-                               0))
+PATH_SYSCALL(umount, SAVE(UMOUNT, umount, ARG_PTR(0), 0,
+                          SET(UMOUNT, flags, ARG_INT(1)),
+                          SET(UMOUNT, dirfd, AT_FDCWD_VALUE)))
 #endif
 
 #if KIND_ON(K_UNSHARE)
-PLAIN_SYSCALL(unshare, save_args(K_UNSHARE, SC_unshare, ARG_LONG(0), 0, 0, -1, 0, 0))
+PLAIN_SYSCALL(unshare, SAVE(UNSHARE, unshare, 0, 0, SET(UNSHARE, flags, ARG_LONG(0))))
 #endif
 
 #if KIND_ON(K_SETNS)
-PLAIN_SYSCALL(setns, save_args(K_SETNS, SC_setns, ARG_INT(1), 0, 0, ARG_INT(0), 0, 0))
+PLAIN_SYSCALL(setns, SAVE(SETNS, setns, 0, 0,
+                          SET(SETNS, flags, ARG_INT(1)),
+                          SET(SETNS, fd, ARG_INT(0))))
 #endif
 
 #if KIND_ON(K_KILL)
-PLAIN_SYSCALL(kill, save_args(K_KILL, SC_kill, ARG_INT(1), ARG_INT(0), 0, -1, 0, 0))
-PLAIN_SYSCALL(tkill, save_args(K_KILL, SC_tkill, ARG_INT(1), ARG_INT(0), ARG_INT(0), -1, 0, 0))
-PLAIN_SYSCALL(tgkill, save_args(K_KILL, SC_tgkill, ARG_INT(2), ARG_INT(0), ARG_INT(1), -1, 0, 0))
+PLAIN_SYSCALL(kill, SAVE(KILL, kill, 0, 0,
+                         SET(KILL, signal, ARG_INT(1)),
+                         SET(KILL, target_pid, ARG_INT(0))))
+PLAIN_SYSCALL(tkill, SAVE(KILL, tkill, 0, 0,
+                          SET(KILL, signal, ARG_INT(1)),
+                          SET(KILL, target_pid, ARG_INT(0)),
+                          SET(KILL, tid, ARG_INT(0))))
+PLAIN_SYSCALL(tgkill, SAVE(KILL, tgkill, 0, 0,
+                           SET(KILL, signal, ARG_INT(2)),
+                           SET(KILL, target_pid, ARG_INT(0)),
+                           SET(KILL, tid, ARG_INT(1))))
 #endif
 
 /* mprotect adding PROT_EXEC only. */
 #if KIND_ON(K_MPROTECT_EXEC)
-SAVE_ENTER(mprotect, if (SYS_ARG(2) & 4) save_args(K_MPROTECT_EXEC, SC_mprotect, ARG_LONG(2),
-                                                     ARG_LONG(0), ARG_LONG(1), -1, 0, 0))
+SAVE_ENTER(mprotect, if (SYS_ARG(2) & 4) SAVE(MPROTECT_EXEC, mprotect, 0, 0,
+                                              SET(MPROTECT_EXEC, flags, ARG_LONG(2)),
+                                              SET(MPROTECT_EXEC, start, ARG_LONG(0)),
+                                              SET(MPROTECT_EXEC, size, ARG_LONG(1))))
 PLAIN_EXIT(mprotect)
 #endif

@@ -4,8 +4,9 @@ against the BPF sources.
 - A synthetic wire record of every kind and syscall goes through the real decoder, and
   every column the table promises holds the value put in its slot; the slot-fed columns
   it does not promise stay null.
-- Every slot the BPF declarations fill with a syscall argument is listed in the table (a
-  captured value no column receives is the loss this test exists for).
+- The BPF programs put values into slots only by the names the table gives them
+  (``SLOT_NUMBERS``, passed as -D flags), and each syscall sets only names its own entry
+  lists (a captured value no column receives is the loss this test exists for).
 - ``struct event``, the F_* bits and the lost-counter map of bpf/common.h agree with
   tracee_py/capture/wire.py and schema.py. (tests/capture checks clang's layout too.)
 """
@@ -28,6 +29,7 @@ from tracee_py.capture.wire import EVENT_DTYPE, F_NO_STR, SLOT_DTYPE
 from tracee_py.enrich.proctable import ProcessTable
 from tracee_py.schema import (
     ARG_POSITION,
+    ARG_SLOTS,
     AUX_SLOTS,
     BPF_CMD_MAP_CREATE,
     BPF_CMD_PROG_LOAD,
@@ -39,6 +41,7 @@ from tracee_py.schema import (
     INT_SLOTS,
     NAMED_ONLY_SYSCALLS,
     NEGATIVE_IS_NULL,
+    SLOT_NUMBERS,
     STR_MAX,
     SYSCALL_NUMBER,
     TIME_NOW,
@@ -234,19 +237,34 @@ def _calls(text: str, name: str) -> list[list[str]]:
     return out
 
 
-def _declarations() -> dict[tuple[EventKind, str], list[str]]:
-    """(kind, syscall) -> the eight save_args values (a0..a3, p0, p1) of each syscall whose
-    number the call names."""
+def _bpf_text() -> str:
     text = "".join(p.read_text() for p in sorted(BPF.glob("*.bpf.c")))
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
+    return re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
+
+
+class _Save:
+    """One ``SAVE(KIND, syscall, p0, p1, SET(KIND, name, value), ...)`` of the BPF code."""
+
+    def __init__(self, args: list[str]) -> None:
+        self.kind = EventKind[args[0]]
+        self.syscall = args[1]
+        self.p0, self.p1 = args[2], args[3]
+        self.sets: dict[str, str] = {}
+        for item in args[4:]:
+            (set_args,) = _calls(item, "SET")
+            assert set_args[0] == args[0], f"{self.syscall}: {item} names another kind"
+            assert set_args[1] not in self.sets, f"{self.syscall}: {set_args[1]} set twice"
+            self.sets[set_args[1]] = set_args[2]
+
+
+def _declarations() -> dict[tuple[EventKind, str], _Save]:
+    """(kind, syscall) -> what the syscall's entry program saves."""
     out = {}
-    for args in _calls(text, "save_args"):
-        kind, syscall = args[0], args[1]
-        if not (kind.startswith("K_") and syscall.startswith("SC_")):
-            continue  # a helper that forwards its own parameters (exec_enter)
-        key = (EventKind[kind[2:]], syscall[3:])
+    for args in _calls(_bpf_text(), "SAVE"):
+        save = _Save(args)
+        key = (save.kind, save.syscall)
         assert key not in out, f"{key} declared twice"
-        out[key] = args[2:]
+        out[key] = save
     return out
 
 
@@ -256,17 +274,47 @@ def _is_argument(expr: str) -> bool:
     return bool(re.search(r"\bARG_|SYS_ARG|\(", expr))
 
 
-def test_every_captured_argument_has_a_slot_in_the_table() -> None:
-    declared = _declarations()
-    dropped = []
-    for (kind, syscall), values in declared.items():
+def _names(slots: dict[str, Slot]) -> set[str]:
+    return {slot.name for name, slot in slots.items() if name in ARG_SLOTS}
+
+
+def test_each_syscall_sets_only_the_slots_of_its_own_entry() -> None:
+    """SET(KIND, name, ...) compiles for any name of the kind; the table may still list
+    the name for other syscalls of the kind only, and then nothing would decode it."""
+    for (kind, syscall), save in _declarations().items():
         slots = WIRE_CONTRACT.get((kind, syscall))
         assert slots is not None, f"{kind.label}/{syscall} is hooked but not in WIRE_TABLE"
-        names = ["a0", "a1", "a2", "a3", "str"]
-        for name, expr in zip(names, values[:5], strict=True):
-            if _is_argument(expr) and name not in slots and not (name == "str" and "addr" in slots):
-                dropped.append(f"{kind.label}/{syscall}.{name} = {expr}")
-    assert dropped == []
+        assert set(save.sets) <= _names(slots), f"{kind.label}/{syscall}"
+        if _is_argument(save.p0):  # the string read at exit
+            assert "str" in slots, f"{kind.label}/{syscall}: str"
+        if _is_argument(save.p1) and "path2" not in slots:  # else: the times, the addrlen
+            assert kind in (EventKind.FILE_UTIME, EventKind.NET_ACCEPT), f"{kind.label}/{syscall}"
+
+
+def test_every_slot_name_the_bpf_code_uses_is_generated() -> None:
+    """The offline stand-in for the compile (tests/capture compiles for real): every
+    SET, ARG_SLOT and SLOT names a SLOT_<KIND>_<name> flag that SLOT_NUMBERS makes."""
+    text = _bpf_text()
+    used = [(a[0], a[1]) for macro in ("SET", "SLOT") for a in _calls(text, macro)]
+    used += [(a[1], a[2]) for a in _calls(text, "ARG_SLOT")]
+    assert len(used) > 60
+    used = [(k, n) for k, n in used if k != "KIND"]  # a macro's parameter
+    unknown = [f"SLOT_{k}_{n}" for k, n in used if f"SLOT_{k}_{n}" not in SLOT_NUMBERS]
+    assert unknown == []
+
+
+def test_bpf_code_reaches_the_slots_only_by_name() -> None:
+    """No program writes or reads a0..a3 directly: which slot holds what is the table's."""
+    assert re.findall(r".*\ba[0-3]\b.*", _bpf_text()) == []
+
+
+def test_slot_numbers_follow_the_table() -> None:
+    for (kind, _), slots in WIRE_CONTRACT.items():
+        for name, slot in slots.items():
+            if name in ARG_SLOTS:
+                assert SLOT_NUMBERS[f"SLOT_{kind.name}_{slot.name}"] == ARG_SLOTS.index(name)
+    assert SLOT_NUMBERS["SLOT_AUX_EXEC_ARG_position"] == 0
+    assert SLOT_NUMBERS["SLOT_CRED_CHANGE_saved_uid"] == 3  # setresuid's saved uid
 
 
 def test_every_table_entry_is_declared_in_bpf() -> None:

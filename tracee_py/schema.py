@@ -1,9 +1,10 @@
 """The event schema: the one place that defines columns, event kinds and their numbers.
 
-Everything else follows this module: the BPF programs receive the kind and syscall numbers
-as ``-D`` compiler flags built from the tables below, the decoder builds Arrow columns in
-this order, fixtures and docs are generated from it. Column names are a contract with other
-tools; add columns, never rename them.
+Everything else follows this module: the BPF programs receive the kind and syscall numbers,
+and which wire slot holds what (:data:`SLOT_NUMBERS`), as ``-D`` compiler flags built from
+the tables below; the decoder builds Arrow columns in this order and fills them as
+:data:`WIRE_TABLE` says; fixtures and docs are generated from it. Column names are a
+contract with other tools; add columns, never rename them.
 """
 
 from __future__ import annotations
@@ -288,10 +289,13 @@ STATS_METRICS: tuple[str, ...] = (
 #
 # A wire record (``struct event`` in bpf/common.h) has generic slots; this table is the one
 # place that says, per event kind and syscall, what each of them holds and which column it
-# fills. The decoder (tracee_py/capture/decode.py) is driven by it, the BPF declarations
-# (bpf/*.bpf.c) are checked against it offline (tests/test_wire_contract.py: a slot the
-# kernel fills with a syscall argument must be listed here), and a synthetic record of
-# every entry is decoded and compared with what it promises.
+# fills. The decoder (tracee_py/capture/decode.py) is driven by it; the BPF programs get
+# from it, as ``-D`` flags (SLOT_NUMBERS, passed by capture/settings.py like the kind
+# numbers), which of a0..a3 holds each named value, and put values only by those names
+# (``SET(KIND, name, value)``, ``ARG_SLOT(e, KIND, name)`` in bpf/common.h), so a value the
+# table does not list for a kind does not compile. tests/test_wire_contract.py checks
+# offline that each syscall sets only what its own entry lists, and decodes a synthetic
+# record of every entry against what it promises.
 
 # ``addr_lo`` and ``addr_hi`` are the 16 bytes of ``addr`` read as two little-endian signed
 # 64-bit integers, for records that carry no address but more numbers than a0..a3 hold.
@@ -307,16 +311,21 @@ NEGATIVE_IS_NULL: frozenset[str] = frozenset(
 
 class Slot:
     """One slot of one kind of record: the column it fills (None: the decoder may use it
-    but stores it nowhere) and what it means."""
+    but stores it nowhere), what it means, and the name the BPF programs know it by (the
+    column's, unless given; see :data:`SLOT_NUMBERS`)."""
 
-    __slots__ = ("column", "meaning")
+    __slots__ = ("column", "meaning", "name")
 
-    def __init__(self, column: str | None, meaning: str) -> None:
+    def __init__(self, column: str | None, meaning: str, name: str | None = None) -> None:
+        label = name if name is not None else column
+        if label is None:
+            raise ValueError(f"a slot that fills no column needs a name: {meaning!r}")
         self.column = column
         self.meaning = meaning
+        self.name = label
 
     def __repr__(self) -> str:
-        return f"Slot({self.column!r}, {self.meaning!r})"
+        return f"Slot({self.column!r}, {self.meaning!r}, name={self.name!r})"
 
 
 # file_utime: a time the call set, in ns since the epoch; two values are not times. The
@@ -350,10 +359,10 @@ BPF_MAP_TYPES: tuple[str, ...] = (
 )  # fmt: skip
 
 # Slots the decoder reads but does not store.
-DIRFD = Slot(None, "directory fd the path is relative to (AT_FDCWD: the cwd)")
-DIRFD2 = Slot(None, "directory fd the second path is relative to (AT_FDCWD: the cwd)")
-SOCKLEN = Slot(None, "sockaddr length (bounds a unix socket path)")
-OLD_TID = Slot(None, "thread id before exec (finds the argv aux records)")
+DIRFD = Slot(None, "directory fd the path is relative to (AT_FDCWD: the cwd)", "dirfd")
+DIRFD2 = Slot(None, "directory fd the second path is relative to (AT_FDCWD: the cwd)", "dirfd2")
+SOCKLEN = Slot(None, "sockaddr length (bounds a unix socket path)", "socklen")
+OLD_TID = Slot(None, "thread id before exec (finds the argv aux records)", "old_tid")
 
 _PATH = Slot("path", "the path the call names")
 _FLAGS = Slot("flags", "the call's flags")
@@ -382,7 +391,7 @@ WIRE_TABLE: tuple[tuple[EventKind, tuple[str, ...], dict[str, Slot]], ...] = (
         {
             "a0": Slot("flags", "execveat AT_* flags"),
             "a1": OLD_TID,
-            "a2": Slot(None, "directory fd of the path"),
+            "a2": Slot(None, "directory fd of the path", "dirfd"),
             "retval": Slot("retval", "0, or the negative errno of a failed exec"),
             "str": Slot("path", "the file executed"),
         },
@@ -503,7 +512,7 @@ WIRE_TABLE: tuple[tuple[EventKind, tuple[str, ...], dict[str, Slot]], ...] = (
         ("accept", "accept4"),
         {
             **_SOCKADDR,
-            "a3": Slot(None, "the listening socket (fd holds the accepted one)"),
+            "a3": Slot(None, "the listening socket (fd holds the accepted one)", "listen_fd"),
             "retval": Slot("fd", "the accepted socket"),
         },
     ),
@@ -514,7 +523,7 @@ WIRE_TABLE: tuple[tuple[EventKind, tuple[str, ...], dict[str, Slot]], ...] = (
         {
             "a0": Slot("family", "address family of the socket (AF_*), read from the kernel"),
             "a1": Slot("port", "the local port it listens on (also when bound to port 0)"),
-            "a2": Slot(None, "backlog: not stored"),
+            "a2": Slot(None, "backlog: not stored", "backlog"),
             "a3": Slot("fd", "the socket"),
             "addr": Slot("addr", "the local address it listens on (IPv4 or IPv6)"),
         },
@@ -662,7 +671,7 @@ WIRE_TABLE: tuple[tuple[EventKind, tuple[str, ...], dict[str, Slot]], ...] = (
         {
             "a0": Slot("signal", "the signal"),
             "a1": Slot("target_pid", "tkill: the thread; tgkill: its thread group"),
-            "a2": Slot(None, "the thread signalled: not stored"),
+            "a2": Slot(None, "the thread signalled: not stored", "tid"),
         },
     ),
     (
@@ -670,15 +679,15 @@ WIRE_TABLE: tuple[tuple[EventKind, tuple[str, ...], dict[str, Slot]], ...] = (
         ("mprotect",),
         {
             "a0": Slot("flags", "the new protection (PROT_EXEC among it)"),
-            "a1": Slot(None, "start address: not stored"),
-            "a2": Slot(None, "length: not stored"),
+            "a1": Slot(None, "start address: not stored", "start"),
+            "a2": Slot(None, "length: not stored", "size"),
         },
     ),
 )
 
 
 # Aux records: what their slots hold (the event they belong to fills the column).
-ARG_POSITION = Slot("argv", "position of the entry in argv")
+ARG_POSITION = Slot("argv", "position of the entry in argv", "position")
 AUX_SLOTS: dict[AuxRecord, dict[str, Slot]] = {
     AuxRecord.EXEC_ARG: {"a0": ARG_POSITION, "str": Slot("argv", "one argv entry")},
     AuxRecord.EXEC_ENV: {"str": Slot("env", "one environment entry kept (ENV_PREFIXES)")},
@@ -708,3 +717,34 @@ def _wire_contract() -> dict[tuple[EventKind, str], dict[str, Slot]]:
 
 # (kind, syscall) -> slot -> Slot. Syscall "" is a record made outside a syscall.
 WIRE_CONTRACT: dict[tuple[EventKind, str], dict[str, Slot]] = _wire_contract()
+
+
+# The generic argument slots a0..a3, numbered as the BPF programs index them.
+ARG_SLOTS: tuple[str, ...] = ("a0", "a1", "a2", "a3")
+
+
+def _slot_numbers() -> dict[str, int]:
+    """``SLOT_<KIND>_<name>`` -> the argument slot (0..3) that holds ``name`` in records of
+    that kind (aux records: ``SLOT_AUX_<NAME>_<name>``). A name must sit in the same slot
+    in every syscall of its kind, so that code shared by those syscalls can use it."""
+    out: dict[str, int] = {}
+    entries = [(kind.name, slots) for kind, _, slots in WIRE_TABLE]
+    entries += [(f"AUX_{aux.name}", slots) for aux, slots in AUX_SLOTS.items()]
+    for kind_name, slots in entries:
+        for slot_name, slot in slots.items():
+            if slot_name not in ARG_SLOTS:
+                continue
+            if not slot.name.isidentifier():
+                raise ValueError(f"{kind_name}.{slot_name}: {slot.name!r} is no C name")
+            define = f"SLOT_{kind_name}_{slot.name}"
+            number = ARG_SLOTS.index(slot_name)
+            if out.setdefault(define, number) != number:
+                raise ValueError(f"{define} is slot a{out[define]} and {slot_name}")
+        names = [s.name for n, s in slots.items() if n in ARG_SLOTS]
+        if len(names) != len(set(names)):
+            raise ValueError(f"{kind_name}: a name in two slots of one record: {names}")
+    return out
+
+
+# What the BPF programs get as -D flags: which slot holds each named value, per kind.
+SLOT_NUMBERS: dict[str, int] = _slot_numbers()

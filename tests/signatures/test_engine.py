@@ -41,6 +41,11 @@ def test_catalog_load_plan_reads_only_what_signatures_name(catalog: SignatureSet
     )
     assert "gid" not in plan.columns and "cgroup_id" not in plan.columns
     assert "file_writes" in plan.helpers
+    # file_writes carries what its readers name, not every loaded column.
+    assert plan.helper_columns is not None
+    assert {"path", "path2", "flags", "time", "process_id"} <= set(plan.helper_columns)
+    assert set(plan.helper_columns) < set(plan.columns)
+    assert "port" in plan.columns and "port" not in plan.helper_columns
     one = load_plan([catalog.by_id("ptrace-traceme")])
     assert one.kinds == (
         "process_snapshot",
@@ -53,10 +58,13 @@ def test_catalog_load_plan_reads_only_what_signatures_name(catalog: SignatureSet
 
 
 def test_plan_select_sql_filters_kinds_with_ranges() -> None:
-    sql, params = LoadPlan(("process_exec",), ("time", "event")).select_sql("src")
+    sql, params = LoadPlan(("process_exec",), ("time", "event"), order=()).select_sql("src")
     assert sql == (
         'SELECT "time", "event"::event_kind AS "event" FROM src WHERE (event = \'process_exec\')'
     )
+    # Sorted by the keys of ROW_ORDER that were loaded (no path here).
+    sql, _ = LoadPlan(("process_exec",), ("time", "event")).select_sql("src")
+    assert sql.endswith("WHERE (event = 'process_exec') ORDER BY \"event\"")
     assert params == []
     lifecycle = ("process_snapshot", "process_fork", "process_exec", "process_exit")
     assert kind_filter(lifecycle) == "(event BETWEEN 'process_exec' AND 'process_snapshot')"

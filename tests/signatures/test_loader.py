@@ -15,7 +15,7 @@ from tracee_py.signatures import (
     load_signatures,
 )
 
-from .conftest import GOOD_RULE, MOTD_ROWS, jsonl, write_signature
+from .conftest import GOOD_RULE, MOTD_ROWS, jsonl, rule_with_sql, write_signature
 
 
 def problems_of(*dirs: Path) -> list[str]:
@@ -261,3 +261,14 @@ def test_also_takes_names_from_the_attack_data(tmp_path: Path) -> None:
         "T1016 System Network Configuration Discovery",
         "T1053.006 Scheduled Task/Job: Systemd Timers",
     ]
+
+
+def test_requires_columns_are_checked_against_the_schema(tmp_path: Path) -> None:
+    """``requires.columns`` is the one name for the columns a rule depends on: checked when
+    loading, a note for the reader otherwise (the SQL decides what is loaded)."""
+    extra = "requires:\n  events: [file_open]\n  columns: [mtime, no_such_column]\n"
+    sql = "SELECT time, process_id FROM events WHERE event = 'file_open'"
+    write_signature(tmp_path, "needs-columns", rule_with_sql("needs-columns", sql, extra))
+    (problem,) = problems_of(tmp_path)
+    assert problem.startswith(f"{tmp_path}/needs-columns/rule.yaml:")
+    assert "no_such_column" in problem and "mtime" not in problem

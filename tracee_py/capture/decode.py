@@ -48,6 +48,7 @@ from tracee_py.schema import (
     NEGATIVE_IS_NULL,
     OLD_TID,
     SOCKET_TYPES,
+    SOCKLEN,
     SYSCALL_NUMBER,
     SYSCALLS,
     TIME_NOW,
@@ -83,7 +84,8 @@ _N_SYSCALLS = len(SYSCALLS) + 1  # the last index stands for numbers out of rang
 def _contract_tables() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     sources: dict[str, np.ndarray] = {}  # column -> index into INT_SLOTS, -1: none
     helpers = {
-        name: np.full((_KIND_SLOTS, _N_SYSCALLS), -1, dtype=np.int8) for name in ("dirfd", "dirfd2")
+        name: np.full((_KIND_SLOTS, _N_SYSCALLS), -1, dtype=np.int8)
+        for name in ("dirfd", "dirfd2", "socklen")
     }
     for name in ("path", "path2", "name", "old_name"):
         helpers[name] = np.zeros((_KIND_SLOTS, _N_SYSCALLS), dtype=bool)
@@ -96,6 +98,8 @@ def _contract_tables() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
                 helpers["dirfd"][at] = INT_SLOTS.index(name)
             elif slot is DIRFD2:
                 helpers["dirfd2"][at] = INT_SLOTS.index(name)
+            elif slot is SOCKLEN:
+                helpers["socklen"][at] = INT_SLOTS.index(name)
             elif name == "str" and slot.column == "path":
                 helpers["path"][at] = True
             elif name == "path2" and slot.column == "path2":
@@ -159,8 +163,14 @@ def _syscall_index(syscalls: np.ndarray) -> np.ndarray:
 # changes the cwd that later rows resolve against). The others are decoded column-wise.
 _IS_IN_ORDER = _kind_table([*LIFECYCLE_KINDS, K.CHDIR])
 _IS_SPECIAL = _IS_IN_ORDER | (np.arange(_KIND_SLOTS) >= 100)
-_HAS_ADDR = _kind_table([K.NET_CONNECT, K.NET_ACCEPT, K.NET_BIND, K.NET_LISTEN])
-_HAS_FAMILY = _HAS_ADDR | _kind_table([K.NET_SOCKET])
+# Kinds whose records carry an address (in ``addr``, or a unix path in ``str``), and those
+# with an address family: what the table says they fill.
+_HAS_ADDR = _kind_table(
+    {k for (k, _), slots in WIRE_CONTRACT.items() if slots.get("addr", OLD_TID).column == "addr"}
+)
+_HAS_FAMILY = _kind_table(
+    {k for (k, _), slots in WIRE_CONTRACT.items() for s in slots.values() if s.column == "family"}
+)
 # A prefix this wide holds the NUL of almost every string; only rows without one there are
 # scanned in full (see cstrings).
 _CSTRING_PREFIX = 64
@@ -550,7 +560,6 @@ class BatchDecoder:
         syscall_nums = ev["syscall"][rows].astype(np.int32)
         at = k.astype(np.intp) * _N_SYSCALLS + _syscall_index(syscall_nums)  # flat [kind, sc]
         ints = _int_slots(ev, rows)
-        a2 = ints[2]
         positions = np.arange(n)
 
         # The (kind, syscall) pairs of this batch: a few, so a column is usually fed by one
@@ -591,7 +600,11 @@ class BatchDecoder:
                 paths = pc.replace_with_mask(raw_paths, pa.array(mask), resolved)
         memfd = kinds == K.MEMFD_CREATE
         net = _HAS_ADDR[k]
-        fam = np.where(_HAS_FAMILY[k], ints[0], 0)
+        has_family = _HAS_FAMILY[k]
+        fam = np.zeros(n, dtype=np.int64)
+        if has_family.any():
+            family_source = _SOURCES["family"]
+            fam = np.where(has_family, slot_values(lookup(family_source), family_source), 0)
         extra: dict[int, str | None] = {}
         if memfd.any():
             for i in np.flatnonzero(memfd).tolist():
@@ -601,10 +614,11 @@ class BatchDecoder:
             for i in np.flatnonzero(chdir_mask).tolist():
                 extra[i] = chdir_paths.get(int(rows[i]))
         addr: list[str | None] = [None] * n if net.any() else []
+        socklen = slot_values(lookup(_HELPERS["socklen"]), _HELPERS["socklen"])
         for i in np.flatnonzero(net).tolist():
             family = int(fam[i])
             if family == 1:
-                extra[i] = _unix_path(bytes(str_u8[i]), int(a2[i]))
+                extra[i] = _unix_path(bytes(str_u8[i]), int(socklen[i]))
             else:
                 extra[i] = None
                 addr[i] = _format_addr(family, ev["addr"][rows[i]])
@@ -634,8 +648,8 @@ class BatchDecoder:
             p2 = pa.array(p2_values, type=pa.string())
 
         syscall_names = pc.take(_SYSCALL_NAMES, pa.array(syscall_nums, mask=syscall_nums == 0))
-        family_col: list[str | None] = [None] * n if _HAS_FAMILY[k].any() else []
-        for i in np.flatnonzero(_HAS_FAMILY[k] & (fam != 0)).tolist():
+        family_col: list[str | None] = [None] * n if has_family.any() else []
+        for i in np.flatnonzero(has_family & (fam != 0)).tolist():
             family_col[i] = _FAMILIES.get(int(fam[i]), f"af_{int(fam[i])}")
 
         def optional_strings(values: list[str | None]) -> pa.Array:

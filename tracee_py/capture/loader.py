@@ -81,6 +81,11 @@ class ProgramPlan:
         text = f"kernel {k.release}, hooks: {hooks}, exits: {k.group_dead}"
         return text + (f"; lacks {', '.join(lacks)}" if lacks else "")
 
+    def dump(self) -> str:
+        """How the kernel was read, the ``-D`` flags and the program text, exactly as
+        :class:`LoadedProgram` hands them to bcc (bcc adds include paths of its own)."""
+        return f"/* {self.describe()} */\n/* cflags: {' '.join(self.cflags)} */\n{self.text}"
+
 
 def plan_program(settings: CaptureSettings) -> ProgramPlan:
     """Probe the kernel and decide how to build the programs (no compiling yet)."""
@@ -110,11 +115,9 @@ def _bcc_kernel_source(path: Path | None) -> Iterator[None]:
 
 
 def dump_program(settings: CaptureSettings) -> str:
-    """What ``record --dump-bpf`` shows: how the kernel was read, the ``-D`` flags and the
-    program text exactly as a recording with these settings hands them to bcc (bcc adds
-    include paths of its own; SELF_TGID is this process's)."""
-    plan = plan_program(settings)
-    return f"/* {plan.describe()} */\n/* cflags: {' '.join(plan.cflags)} */\n{plan.text}"
+    """What ``record --dump-bpf`` shows: :meth:`ProgramPlan.dump` of the plan a recording
+    with these settings compiles (SELF_TGID is this process's)."""
+    return plan_program(settings).dump()
 
 
 def import_bcc() -> Any:

@@ -18,6 +18,7 @@ from tracee_py.schema import (
     ENV_PREFIXES,
     ENV_SCAN_MAX,
     LIFECYCLE_KINDS,
+    SLOT_NUMBERS,
     STR_MAX,
     SYSCALL_NUMBER,
     TIME_MIN,
@@ -172,6 +173,7 @@ def build_cflags(settings: CaptureSettings, kernel: KernelFeatures, hooks: Hooks
         defines[f"K_AUX_{aux.name}"] = int(aux)
     for name, number in SYSCALL_NUMBER.items():
         defines[f"SC_{name}"] = number
+    defines.update(SLOT_NUMBERS)  # which of a0..a3 holds each named value, per kind
     for name in OPTIONAL_SYSCALLS:
         defines[f"HAVE_{name}"] = 1 if name in kernel.optional_syscalls else 0
     unsigned = {"KIND_MASK", "FILTER_CGROUP"}

@@ -92,11 +92,6 @@ def _first(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def spark_url(root: str) -> str:
-    """``s3://`` means Hadoop's S3A connector to Spark."""
-    return re.sub(r"^s3://", "s3a://", root)
-
-
 def read_events(
     spark: Any,
     root: str,
@@ -111,6 +106,7 @@ def read_events(
     from pyspark.sql import functions as F
 
     from tracee_py.query.dataset import is_url
+    from tracee_py.query.spark_remote import spark_url
 
     if is_url(root):
         events, stats, _, _ = read_remote_recording(

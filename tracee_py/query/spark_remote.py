@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -63,6 +64,11 @@ READER_ENV = "TRACEE_PY_SPARK_S3"  # auto (default), python or s3a
 _FOOTER_BLOCK = 1 << 16
 _READ_BLOCK = 8 << 20
 _BATCH_ROWS = 65_536
+
+
+def spark_url(root: str) -> str:
+    """``s3://`` means Hadoop's S3A connector to Spark."""
+    return re.sub(r"^s3://", "s3a://", root)
 
 
 def endpoint_url() -> str | None:
@@ -459,8 +465,6 @@ def read_remote(
     if not files:  # nothing in the window: no rows, the same columns
         return spark.createDataFrame([], schema)
     if use_s3a(spark):
-        from tracee_py.query.spark import spark_url
-
         base = f"{spark_url(rec.url)}/{dataset}"
         paths = [f"{spark_url(rec.url)}/{f.path}" for f in files]
         return spark.read.option("basePath", base).option("mergeSchema", "true").parquet(*paths)

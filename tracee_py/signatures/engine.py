@@ -25,16 +25,12 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from tracee_py.query.dataset import open_dataset, parquet_view_sql
 from tracee_py.query.times import format_ns
+from tracee_py.signatures.correlation import MAX_DEPTH, correlate, with_building_blocks
 from tracee_py.signatures.model import Finding, Signature
-from tracee_py.signatures.sandbox import (
-    LoadPlan,
-    Sandbox,
-    SandboxError,
-    check_statement,
-    plan_for,
-)
-from tracee_py.signatures.sqlcheck import PROCESS_FIELDS
+from tracee_py.signatures.sandbox import LoadPlan, Sandbox, SandboxError, plan_for
+from tracee_py.signatures.sqlcheck import PROCESS_FIELDS, result_column_problems
 
 DEFAULT_TIMEOUT_S = 300.0
 DEFAULT_MAX_FINDINGS = 10_000  # per signature; more is noise, and is said so in a warning
@@ -91,8 +87,6 @@ class RunObserver:
 
 def load_plan(signatures: Sequence[Signature]) -> LoadPlan:
     """The rows and columns ``signatures`` can read (see :func:`plan_for`)."""
-    from tracee_py.signatures.correlation import with_building_blocks
-
     return plan_for((s.event_kinds, s.reads) for s in with_building_blocks(signatures))
 
 
@@ -108,8 +102,6 @@ def run_on_dataset(
     nodes: Sequence[str] | None = None,
 ) -> RunResult:
     """Run ``signatures`` over the recording at ``root``."""
-    from tracee_py.query.dataset import open_dataset, parquet_view_sql
-
     obs = observer or RunObserver()
     plan = load_plan(signatures)
     started = time.perf_counter()
@@ -173,7 +165,9 @@ def run_on_table(
 class SignatureHost(Protocol):
     """Where signature SQL runs: :class:`Sandbox` (DuckDB) or the Spark sandbox."""
 
-    def query(self, sql: str, *, timeout: float | None = None) -> pa.Table: ...
+    def query(
+        self, sql: str, *, timeout: float | None = None, max_rows: int | None = None
+    ) -> pa.Table: ...
 
     def event_count(self) -> int: ...
 
@@ -189,8 +183,6 @@ def run_in(
     timeout: float | None,
     max_findings: int,
 ) -> RunResult:
-    from tracee_py.signatures.correlation import with_building_blocks
-
     rows = sandbox.event_count()
     obs.loaded(rows)
     # Correlations run after everything else: their building blocks run even when they
@@ -205,9 +197,10 @@ def run_in(
         run = SignatureRun(sig)
         started = time.perf_counter()
         try:
-            check_statement(sig.sql)  # the query as written, before it is wrapped
-            table = sandbox.query(_bounded(sig.sql, max_findings + 1), timeout=timeout)
-            _check_columns(table.schema)
+            table = sandbox.query(sig.sql, timeout=timeout, max_rows=max_findings + 1)
+            problems = result_column_problems(table.schema)
+            if problems:
+                raise SandboxError("; ".join(problems))
             if table.num_rows > max_findings:
                 run.truncated = True
                 table = table.slice(0, max_findings)
@@ -247,8 +240,6 @@ def _correlation_run(
     sandbox: SignatureHost, sig: Signature, runs: list[SignatureRun], max_findings: int
 ) -> SignatureRun:
     """Findings of a correlation rule from its building blocks' findings in ``runs``."""
-    from tracee_py.signatures.correlation import MAX_DEPTH, correlate
-
     assert sig.correlation is not None
     run = SignatureRun(sig)
     started = time.perf_counter()
@@ -279,20 +270,6 @@ def _correlation_run(
     run.findings = [_finding(sig, r, lookup) for r in records]
     run.seconds = time.perf_counter() - started
     return run
-
-
-def _bounded(sql: str, limit: int) -> str:
-    """The signature's query, earliest findings first, at most ``limit`` rows."""
-    body = sql.strip().rstrip(";").rstrip()
-    return f"SELECT * FROM (\n{body}\n) AS finding ORDER BY time, process_id LIMIT {int(limit)}"
-
-
-def _check_columns(schema: pa.Schema) -> None:
-    for name in ("time", "process_id"):
-        if name not in schema.names:
-            raise SandboxError(f"the query returned no {name!r} column")
-    if not pa.types.is_timestamp(schema.field("time").type):
-        raise SandboxError("the query's 'time' column is not a timestamp")
 
 
 _UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}

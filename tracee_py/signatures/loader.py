@@ -24,6 +24,7 @@ from tracee_py.errors import SignatureError
 from tracee_py.safeio import UnsafeFile, read_regular
 from tracee_py.schema import EVENT_COLUMNS, EVENT_KINDS
 from tracee_py.signatures.attack import AttackDataError, load_attack
+from tracee_py.signatures.correlation import parse_correlation, resolve_correlations
 from tracee_py.signatures.model import (
     CONFIDENCE_LABELS,
     DEFAULT_CONFIDENCE,
@@ -35,13 +36,15 @@ from tracee_py.signatures.model import (
     Severity,
     Signature,
     SourceLocation,
+    template_fields,
 )
+from tracee_py.signatures.samples import check_sample_files
+from tracee_py.signatures.sqlcheck import check_signature_sql
 
 RULE_FILE = "rule.yaml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 TACTIC_ID = re.compile(r"^TA\d{4}$")
 TECHNIQUE_ID = re.compile(r"^T\d{4}(\.\d{3})?$")
-TEMPLATE_FIELD = re.compile(r"\{([^{}]*)\}")
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 # The rule file's schema: key -> (python type, required, what it is). Everything the
@@ -204,8 +207,6 @@ def collect_signatures(
         unique.append(sig)
 
     if check_sql and unique:
-        from tracee_py.signatures.sqlcheck import check_signature_sql
-
         checked: list[Signature] = []
         for sig, sql_problems in check_signature_sql(unique, timeout=timeout):
             problems.extend(sql_problems)
@@ -213,14 +214,10 @@ def collect_signatures(
         unique = checked
 
     if any(s.correlation is not None for s in unique):
-        from tracee_py.signatures.correlation import resolve_correlations
-
         unique, correlation_problems = resolve_correlations(unique)
         problems.extend(correlation_problems)
 
     if check_samples:
-        from tracee_py.signatures.samples import check_sample_files
-
         for sig in unique:
             problems.extend(check_sample_files(sig))
 
@@ -407,7 +404,6 @@ def _validate(data: dict[str, Any], doc: _Located, folder: Path) -> Signature | 
     references = _text_list(data, "references", doc)
 
     events: tuple[str, ...] = ()
-    columns: tuple[str, ...] = ()
     requires = data.get("requires")
     if isinstance(requires, dict):
         for key in requires:
@@ -416,14 +412,13 @@ def _validate(data: dict[str, Any], doc: _Located, folder: Path) -> Signature | 
                     ("requires", key), f"unknown key {key!r} in requires (use events, columns)"
                 )
         events = _names(requires, "events", EVENT_KINDS, "event kind", doc)
-        columns = _names(requires, "columns", EVENT_COLUMNS, "event column", doc)
+        # Documentation for the reader (which newer columns the rule depends on): checked
+        # against the schema here, stored nowhere; the SQL decides what is loaded.
+        _names(requires, "columns", EVENT_COLUMNS, "event column", doc)
 
-    for match in TEMPLATE_FIELD.finditer(detail):
-        if not IDENTIFIER.match(match.group(1)):
-            doc.problem(
-                ("detail",),
-                f"placeholder {{{match.group(1)}}} must be a column name like {{path}}",
-            )
+    for name in template_fields(detail):
+        if not IDENTIFIER.match(name):
+            doc.problem(("detail",), f"placeholder {{{name}}} must be a column name like {{path}}")
 
     expect = data.get("expect")
     if isinstance(expect, int) and not isinstance(expect, bool) and expect < 1:
@@ -450,7 +445,6 @@ def _validate(data: dict[str, Any], doc: _Located, folder: Path) -> Signature | 
         tags=tags,
         detail=detail,
         required_events=events,
-        required_columns=columns,
         status=status.strip() if isinstance(status, str) and status.strip() else None,
         expect=expect if isinstance(expect, int) else None,
         false_positives=false_positives,
@@ -471,8 +465,6 @@ def _correlation(data: dict[str, Any], doc: _Located) -> Correlation | None:
         doc.key_problem(
             ("sql",), "a correlation rule has no sql: its findings come from its building blocks"
         )
-    from tracee_py.signatures.correlation import parse_correlation
-
     return parse_correlation(value, doc.problem, doc.key_problem, lambda path: doc.at(path).line)
 
 

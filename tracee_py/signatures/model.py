@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
+
+# A placeholder of a signature's ``detail`` template: ``{column}``.
+TEMPLATE_FIELD = re.compile(r"\{([^{}]*)\}")
+
+
+def template_fields(template: str) -> list[str]:
+    """The names of the placeholders in a ``detail`` template, in order."""
+    return [m.group(1) for m in TEMPLATE_FIELD.finditer(template)]
 
 
 class Severity(IntEnum):
@@ -146,7 +155,6 @@ class Signature:
     tags: tuple[str, ...] = ()
     detail: str | None = None  # template with {column} placeholders
     required_events: tuple[str, ...] = ()  # event kinds the SQL reads
-    required_columns: tuple[str, ...] = ()  # event columns the recorder must fill
     status: str | None = None  # why it cannot fire yet on real recordings
     expect: int | None = None  # findings positive.jsonl must yield
     false_positives: tuple[str, ...] = ()  # known benign look-alikes, for the help text

@@ -170,6 +170,17 @@ def _process_creations_sql(columns: str) -> str:
 
 HELPER_RELATIONS = {"file_writes": _file_writes_sql, "process_creations": _process_creations_sql}
 
+# How the loaded rows are sorted. DuckDB keeps the smallest and largest value of every
+# column per row group (122,880 rows) and skips a row group whose range cannot match a
+# filter: with the rows grouped by kind, ``event = 'process_exec'`` (the first test of most
+# signatures) reads only that kind's row groups instead of every row; within a kind, rows
+# sorted by path let ``starts_with(path, '/etc/')``, ``path = ...``, ``path IN (...)`` and
+# anchored ``regexp_matches`` skip most of the file events too. Only the storage order
+# changes: every signature's result is ordered by the engine (time, process_id).
+ROW_ORDER: tuple[str, ...] = ("event", "path")
+# The same for helper tables: most signatures over ``file_writes`` test ``target``.
+HELPER_ORDER: dict[str, tuple[str, ...]] = {"file_writes": ("target",)}
+
 
 class SandboxError(SignatureError):
     """Signature SQL that the sandbox refuses, or that DuckDB could not run."""
@@ -229,6 +240,21 @@ def check_statement(sql: str) -> None:
             f"only SELECT queries are allowed, not {kind.name} "
             "(no COPY, EXPORT, ATTACH, INSTALL, LOAD, SET, PRAGMA or DDL)"
         )
+
+
+def bounded_sql(sql: str, limit: int) -> str:
+    """A signature's query, earliest findings first, at most ``limit`` rows."""
+    body = sql.strip().rstrip(";").rstrip()
+    return f"SELECT * FROM (\n{body}\n) AS finding ORDER BY time, process_id LIMIT {int(limit)}"
+
+
+def checked_sql(sql: str, max_rows: int | None) -> str:
+    """What a sandbox runs for ``sql``: the statement checked once, as written (so a refusal
+    names what the signature wrote), then bounded. The parser found exactly one complete
+    SELECT, so its quotes, comments and parentheses are closed and the wrapping cannot
+    end it early or add a statement."""
+    check_statement(sql)
+    return sql if max_rows is None else bounded_sql(sql, max_rows)
 
 
 # Relations whose ``*`` expands to event columns.
@@ -363,6 +389,12 @@ class LoadPlan:
     kinds: tuple[str, ...] | None
     columns: tuple[str, ...] | None
     helpers: frozenset[str] = frozenset()  # helper relations to build as tables
+    # Event columns the helper tables carry (the ones the signatures that read a helper
+    # name); None: every loaded column.
+    helper_columns: tuple[str, ...] | None = None
+    # Sort keys of the loaded rows (ROW_ORDER); () keeps the recording's order and leaves
+    # helper tables unsorted.
+    order: tuple[str, ...] = ROW_ORDER
 
     @classmethod
     def everything(cls) -> LoadPlan:
@@ -376,7 +408,25 @@ class LoadPlan:
             for name in names
         )
         kinds = EVENT_KINDS if self.kinds is None else self.kinds
-        return f"SELECT {items} FROM {source} WHERE {kind_filter(kinds)}", []
+        select = f"SELECT {items} FROM {source} WHERE {kind_filter(kinds)}"
+        keys = [f'"{name}"' for name in self.order if name in names]
+        return (f"{select} ORDER BY {', '.join(keys)}" if keys else select), []
+
+    def helper_sql(self, name: str, present: Iterable[str]) -> str:
+        """The SELECT that builds helper relation ``name`` from the loaded ``events`` (whose
+        columns are ``present``): as a table, narrowed to ``helper_columns`` and sorted."""
+        available = set(present)
+        if name not in self.helpers:  # a view nobody reads: cheap, so it carries everything
+            return HELPER_RELATIONS[name](_column_list(c for c in EVENT_COLUMNS if c in available))
+        if self.helper_columns is not None:
+            available &= set(self.helper_columns)
+        sql = HELPER_RELATIONS[name](_column_list(c for c in EVENT_COLUMNS if c in available))
+        keys = HELPER_ORDER.get(name, ()) if self.order else ()
+        return f"SELECT * FROM ({sql}) ORDER BY {', '.join(keys)}" if keys else sql
+
+
+def _column_list(names: Iterable[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
 
 
 def kind_filter(kinds: Iterable[str]) -> str:
@@ -419,9 +469,12 @@ def plan_for(facts: Iterable[tuple[frozenset[str] | None, SqlFacts | None]]) -> 
     kinds: set[str] | None = set(LIFECYCLE_KINDS)
     columns: set[str] | None = set(BASE_COLUMNS)
     helpers: set[str] = set()
+    helper_columns: set[str] = set(BASE_COLUMNS).union(*HELPER_COLUMNS.values())
     for sig_kinds, sql_facts in facts:
         if sql_facts is not None:
             helpers |= sql_facts.tables & set(HELPER_RELATIONS)
+            if sql_facts.tables & set(HELPER_RELATIONS):
+                helper_columns |= sql_facts.columns & set(EVENT_COLUMNS)
         if sig_kinds is None:
             kinds = None
         elif kinds is not None:
@@ -437,6 +490,8 @@ def plan_for(facts: Iterable[tuple[frozenset[str] | None, SqlFacts | None]]) -> 
         None if kinds is None else tuple(k for k in EVENT_KINDS if k in kinds),
         None if columns is None else tuple(c for c in EVENT_COLUMNS if c in columns),
         frozenset(helpers),
+        # A star or an unparsed query loads every column; helpers then carry them all.
+        None if columns is None else tuple(c for c in EVENT_COLUMNS if c in helper_columns),
     )
 
 
@@ -508,12 +563,11 @@ class Sandbox:
                 for sql in HELPER_SQL:
                     con.execute(sql)
                 present = set(plan.columns if plan.columns is not None else EVENT_COLUMNS)
-                for name, build in HELPER_RELATIONS.items():
+                for name in HELPER_RELATIONS:
                     if not set(HELPER_COLUMNS[name]) <= present:
                         continue  # no signature of this run reads it
-                    carried = ", ".join(f'"{c}"' for c in EVENT_COLUMNS if c in present)
                     kind = "TABLE" if name in plan.helpers else "VIEW"
-                    con.execute(f"CREATE {kind} {name} AS {build(carried)}")
+                    con.execute(f"CREATE {kind} {name} AS {plan.helper_sql(name, present)}")
                 lap("helpers")
                 con.execute("SET python_enable_replacements = false")
                 con.execute("SET enable_external_access = false")
@@ -523,13 +577,16 @@ class Sandbox:
             raise
         return cls(con, timings)
 
-    def query(self, sql: str, *, timeout: float | None = None) -> pa.Table:
+    def query(
+        self, sql: str, *, timeout: float | None = None, max_rows: int | None = None
+    ) -> pa.Table:
         """Run one signature query; raises :class:`SandboxError` subclasses.
 
         ``timeout`` (seconds, None for none) stops it with :class:`QueryTimeout`; Ctrl-C
-        stops it with ``KeyboardInterrupt``.
+        stops it with ``KeyboardInterrupt``. ``max_rows``: at most that many rows, earliest
+        first (:func:`bounded_sql`).
         """
-        check_statement(sql)
+        sql = checked_sql(sql, max_rows)
         limit = TimeLimit(self._con, timeout)
         try:
             with limit:

@@ -58,7 +58,7 @@ from tracee_py.signatures.sandbox import (
     LoadPlan,
     QueryFailed,
     QueryTimeout,
-    check_statement,
+    checked_sql,
 )
 
 TABLES = frozenset({"events", "processes", "file_writes"})
@@ -111,8 +111,10 @@ class SparkSandbox:
             spark.catalog.dropTempView("file_writes")
         return cls(spark, events, held)
 
-    def query(self, sql: str, *, timeout: float | None = None) -> pa.Table:
-        check_statement(sql)
+    def query(
+        self, sql: str, *, timeout: float | None = None, max_rows: int | None = None
+    ) -> pa.Table:
+        sql = checked_sql(sql, max_rows)
         try:
             spark_sql = to_spark_sql(sql, TABLES)
         except QueryError as exc:

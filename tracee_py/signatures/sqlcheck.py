@@ -8,12 +8,19 @@ from dataclasses import replace
 import pyarrow as pa
 
 from tracee_py.schema import CONTAINER_COLUMNS
-from tracee_py.signatures.model import Problem, Signature, SourceLocation, SqlFacts
+from tracee_py.signatures.correlation import CORRELATION_COLUMNS
+from tracee_py.signatures.model import (
+    Problem,
+    Signature,
+    SourceLocation,
+    SqlFacts,
+    template_fields,
+)
 from tracee_py.signatures.sandbox import (
     QueryFailed,
+    RejectedStatement,
     Sandbox,
     SandboxError,
-    check_statement,
     inspect_sql,
 )
 
@@ -31,10 +38,19 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("time", "process_id")
 CHECK_TIMEOUT_S = 30.0
 
 
-def template_fields(template: str) -> list[str]:
-    from tracee_py.signatures.loader import TEMPLATE_FIELD
-
-    return [m.group(1) for m in TEMPLATE_FIELD.finditer(template)]
+def result_column_problems(schema: pa.Schema) -> list[str]:
+    """What is wrong with the columns a signature query returns: checked on empty tables
+    when a signature is loaded, and on every run (a pack may be loaded unchecked)."""
+    names = schema.names
+    out = [f"sql must return a column named {c!r}" for c in REQUIRED_COLUMNS if c not in names]
+    if "time" in names and not pa.types.is_timestamp(schema.field("time").type):
+        out.append(f"sql column 'time' must be a timestamp, not {schema.field('time').type}")
+    if "process_id" in names and not pa.types.is_integer(schema.field("process_id").type):
+        out.append("sql column 'process_id' must be an integer")
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        out.append(f"sql returns column(s) {', '.join(duplicates)} more than once")
+    return out
 
 
 def check_signature_sql(
@@ -60,11 +76,16 @@ def check_one(
         line = sig.sql_line + (offset - 1) if offset and sig.sql_line else sig.sql_line
         problems.append(Problem(SourceLocation(sig.rule_file, line), message))
 
-    try:
-        check_statement(sig.sql)
-    except SandboxError as exc:
+    failure: tuple[int | None, str] | None = None
+    try:  # the statement is checked here, once, by the sandbox
+        result = empty.query(sig.sql, timeout=timeout)
+    except RejectedStatement as exc:
         at_sql(None, f"sql: {exc}")
         return sig, problems
+    except QueryFailed as exc:
+        failure = (exc.sql_line, f"sql: {exc}")
+    except SandboxError as exc:
+        failure = (None, f"sql: {exc}")
 
     facts = inspect_sql(sig.sql)
     kinds: frozenset[str] | None = frozenset(sig.required_events)
@@ -79,27 +100,13 @@ def check_one(
     if not kinds:
         kinds = None
     checked = replace(sig, event_kinds=kinds, reads=facts)
-
-    try:
-        result = empty.query(sig.sql, timeout=timeout)
-    except QueryFailed as exc:
-        at_sql(exc.sql_line, f"sql: {exc}")
-        return checked, problems
-    except SandboxError as exc:
-        at_sql(None, f"sql: {exc}")
+    if failure is not None:
+        at_sql(*failure)
         return checked, problems
 
     schema = result.schema
-    for column in REQUIRED_COLUMNS:
-        if column not in schema.names:
-            at_sql(None, f"sql must return a column named {column!r}")
-    if "time" in schema.names and not pa.types.is_timestamp(schema.field("time").type):
-        at_sql(None, f"sql column 'time' must be a timestamp, not {schema.field('time').type}")
-    if "process_id" in schema.names and not pa.types.is_integer(schema.field("process_id").type):
-        at_sql(None, "sql column 'process_id' must be an integer")
-    duplicates = sorted({n for n in schema.names if schema.names.count(n) > 1})
-    if duplicates:
-        at_sql(None, f"sql returns column(s) {', '.join(duplicates)} more than once")
+    for message in result_column_problems(schema):
+        at_sql(None, message)
     known = set(schema.names) | set(PROCESS_FIELDS)
     for name in template_fields(sig.detail or ""):
         if name not in known:
@@ -115,8 +122,6 @@ def check_one(
 def _check_correlation(sig: Signature) -> tuple[Signature, list[Problem]]:
     """A correlation rule has no SQL: its detail may name the correlation's columns and the
     process fields. Its event kinds are its building blocks' (set when they are resolved)."""
-    from tracee_py.signatures.correlation import CORRELATION_COLUMNS
-
     problems: list[Problem] = []
     known = set(CORRELATION_COLUMNS) | set(PROCESS_FIELDS)
     for name in template_fields(sig.detail or ""):
