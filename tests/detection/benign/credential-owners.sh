@@ -3,10 +3,10 @@
 # credential-access procedures without being it: a browser opening its own profile, a
 # user's Kerberos client reading that user's own ticket cache, SSSD reading its cache, a
 # web server reading its TLS key and an administrator making a CSR with openssl, a user
-# reading their own TOTP file, a single mistyped su password followed by the right one,
+# enrolling a TOTP second factor, a single mistyped su password followed by the right one,
 # stdbuf's preload on an ordinary program, strace on a new command, a DHCP client port,
-# the neighbour table, a spelling dictionary. firefox, sssd_be and nginx are not
-# installed: they are stand-in scripts with those names (the signatures key on them).
+# the neighbour table, a word list. firefox, sssd_be, nginx and google-authenticator are
+# not installed: they are stand-in scripts with those names (the signatures key on them).
 set -eu
 home=/home/carol
 useradd -M -d "$home" -s /bin/sh -u 1001 carol
@@ -52,9 +52,20 @@ chmod +x /usr/local/bin/firefox /usr/local/bin/sssd_be /usr/local/bin/nginx
 firefox
 sssd_be
 nginx
-# the user looks at their own TOTP file; a backup copy is written next to it
-printf 'NOTAREALSEEDCAROLXXXXXX1\n" TOTP_AUTH\n' > "$home/.google_authenticator"
+# the user enrols a TOTP second factor with google-authenticator, then looks at the file
+cat > /usr/local/bin/google-authenticator <<'PY'
+#!/usr/bin/python3
+# stand-in for the enrolment tool: writes the user's seed file (made up)
+import os
+
+path = os.path.expanduser("~/.google_authenticator")
+with open(path, "w") as f:
+    f.write('NOTAREALSEEDCAROLXXXXXX1\n" TOTP_AUTH\n')
+os.chmod(path, 0o400)
+PY
+chmod +x /usr/local/bin/google-authenticator
 chown -R 1001:1001 "$home"
+setpriv --reuid=1001 --regid=1001 --clear-groups env HOME="$home" google-authenticator
 setpriv --reuid=1001 --regid=1001 --clear-groups cat "$home/.google_authenticator" > /dev/null
 # one mistyped password, then the right one
 echo 'Correct-Horse-Battery-Stapel' | setpriv --reuid=65534 --regid=65534 --clear-groups \
