@@ -3,14 +3,12 @@
 # credential-access procedures without being it: a browser opening its own profile, a
 # user's Kerberos client reading that user's own ticket cache, SSSD reading its cache, a
 # web server reading its TLS key and an administrator making a CSR with openssl, a user
-# enrolling a TOTP second factor, a single mistyped su password followed by the right one,
+# enrolling a TOTP second factor, a single mistyped su password,
 # stdbuf's preload on an ordinary program, strace on a new command, a DHCP client port,
 # the neighbour table, a word list. firefox, sssd_be, nginx and google-authenticator are
 # not installed: they are stand-in scripts with those names (the signatures key on them).
 set -eu
-home=/home/carol
-useradd -M -d "$home" -s /bin/sh -u 1001 carol
-echo 'carol:Correct-Horse-Battery-Staple' | chpasswd
+home=/home/carol  # uid 1001, no passwd entry needed
 mkdir -p "$home/.mozilla/firefox/q1w2.default-release" /usr/local/bin
 printf 'SQLite format 3\0not-real\n' > "$home/.mozilla/firefox/q1w2.default-release/cookies.sqlite"
 printf '{"logins": []}\n' > "$home/.mozilla/firefox/q1w2.default-release/logins.json"
@@ -67,11 +65,9 @@ chmod +x /usr/local/bin/google-authenticator
 chown -R 1001:1001 "$home"
 setpriv --reuid=1001 --regid=1001 --clear-groups env HOME="$home" google-authenticator
 setpriv --reuid=1001 --regid=1001 --clear-groups cat "$home/.google_authenticator" > /dev/null
-# one mistyped password, then the right one
-echo 'Correct-Horse-Battery-Stapel' | setpriv --reuid=65534 --regid=65534 --clear-groups \
-    su carol -c true 2>/dev/null || echo "mistyped"
-echo 'Correct-Horse-Battery-Staple' | setpriv --reuid=65534 --regid=65534 --clear-groups \
-    su carol -c 'id -un' 2>/dev/null
+# one mistyped su password (su-round-trip has the successful ones)
+echo 'not-the-password' | setpriv --reuid=65534 --regid=65534 --clear-groups \
+    su root -c true 2>/dev/null || echo "mistyped"
 # ordinary preload, ordinary tracing, ordinary sockets and files
 stdbuf -oL ls / > /dev/null
 strace -f -e trace=read -o "$TPY_WORK/trace.log" cat /etc/hostname > /dev/null
