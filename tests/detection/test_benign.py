@@ -49,6 +49,13 @@ EXECUTED = {
     "test-suite": {"python3"},
     "thread-names": {"python3"},
     "unpack-archive-keeps-times": {"tar", "cp", "touch"},
+    "account-review": {"passwd", "chage", "usermod", "chsh"},
+    "boot-inspection": {"losetup", "dd", "truncate"},
+    "editor-browser-settings": {"mkdir", "ls"},
+    "package-install-binary": {"dpkg-deb", "dpkg", "hello-tool", "python3"},
+    "power-status": {"systemctl"},
+    "python-editable-install": {"python3"},
+    "shell-one-liners": {"bash", "sh", "grep"},
 }
 
 # script -> files (names) its tree opened, wrote or renamed: the work product of each script
@@ -76,6 +83,13 @@ TOUCHED = {
     "test-suite": {"test_shapes.py", "shapes.py"},
     "thread-names": {"comm"},
     "unpack-archive-keeps-times": {"a.tar", "ls-copy"},
+    "account-review": {"passwd"},
+    "boot-inspection": {"disk.img", "mbr.bak"},
+    "editor-browser-settings": {"settings.json", "Preferences", "user.js"},
+    "package-install-binary": {"hello-tool.deb", "hello_tool.cpython-311.pyc"},
+    "power-status": {"size.conf"},
+    "python-editable-install": {"__editable__.tool-0.1.pth"},
+    "shell-one-liners": {"bash.bashrc"},
 }
 
 
