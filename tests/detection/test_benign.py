@@ -75,6 +75,13 @@ EXECUTED = {
     "media-tools": {"xclip", "xsel", "wl-copy", "ffmpeg", "aplay", "display"},
     "removable-media-browse": {"ls", "df", "cat", "mkdir"},
     "transfer-look-alikes": {"git", "rclone", "aws", "split", "curl", "scp", "ssh"},
+    "account-review": {"passwd", "chage", "usermod", "chsh"},
+    "boot-inspection": {"losetup", "dd", "truncate"},
+    "editor-browser-settings": {"mkdir", "ls"},
+    "package-install-binary": {"dpkg-deb", "dpkg", "hello-tool", "python3"},
+    "power-status": {"systemctl"},
+    "python-editable-install": {"python3"},
+    "shell-one-liners": {"bash", "sh", "grep"},
 }
 
 # script -> files (names) its tree opened, wrote or renamed: the work product of each script
@@ -118,6 +125,13 @@ TOUCHED = {
     "media-tools": {"notes.txt"},
     "removable-media-browse": {"README.txt"},
     "transfer-look-alikes": {"app.log", "app.part.aa"},
+    "account-review": {"passwd"},
+    "boot-inspection": {"disk.img", "mbr.bak"},
+    "editor-browser-settings": {"settings.json", "Preferences", "user.js"},
+    "package-install-binary": {"hello-tool.deb", "hello_tool.cpython-311.pyc"},
+    "power-status": {"size.conf"},
+    "python-editable-install": {"__editable__.tool-0.1.pth"},
+    "shell-one-liners": {"bash.bashrc"},
 }
 
 
