@@ -116,6 +116,19 @@ def test_translation_expands_our_macros_and_keeps_duckdb_meaning() -> None:
         "SELECT SLICE(argv, 2, GREATEST(SIZE(argv) - 2 + 1, 0)), "
         "SLICE(argv, 2, GREATEST(3 - 2 + 1, 0)) FROM events"
     )
+    # negative subscripts count from the end on both; DuckDB's [0] is NULL
+    assert to_spark_sql("SELECT argv[-1], argv[-2], argv[0], argv[2] FROM events") == (
+        "SELECT ELEMENT_AT(argv, -1), ELEMENT_AT(argv, -2), NULL, argv[1] FROM events"
+    )
+    # a distinct, self-ordered string_agg is the sorted set joined (Spark's planner fails
+    # on two DISTINCT LISTAGGs in one aggregation); other orders stay LISTAGG
+    assert to_spark_sql(
+        "SELECT string_agg(DISTINCT a, ', ' ORDER BY a), string_agg(DISTINCT a, ', ' ORDER BY b)"
+        " FROM events"
+    ) == (
+        "SELECT ARRAY_JOIN(ARRAY_SORT(COLLECT_SET(a)), ', '), "
+        "LISTAGG(DISTINCT a, ', ') WITHIN GROUP (ORDER BY b NULLS LAST) FROM events"
+    )
     assert to_spark_sql("SELECT epoch(time) FROM events") == (
         "SELECT (UNIX_MICROS(time) / 1e6) FROM events"
     )

@@ -286,8 +286,14 @@ def _spark_semantics(node: Any) -> Any:
     ``size``; its list subscripts count from 1 (Spark's ``[]`` from 0, ``element_at``
     from 1); ``epoch`` keeps the fraction of a second (``unix_timestamp`` does not)."""
     # (String agg order, DISTINCT and ORDER BY, sqlglot translates to LISTAGG ... WITHIN
-    # GROUP, which Spark 4 runs.)
+    # GROUP, which Spark 4 runs, but not twice in one aggregation: two DISTINCT LISTAGGs
+    # ordered by their own values fail inside Spark's planner, so that common form becomes
+    # the sorted set, joined.)
     from sqlglot import exp
+
+    distinct_sorted = _distinct_sorted_string_agg(node)
+    if distinct_sorted is not None:
+        return distinct_sorted
 
     if isinstance(node, exp.Length) and (
         isinstance(node.this, (exp.ArrayFilter, exp.Array, exp.Split, exp.RegexpSplit))
@@ -306,10 +312,18 @@ def _spark_semantics(node: Any) -> Any:
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
         # sqlglot moves literal subscripts to base 0 itself, not computed ones.
         index = node.expressions[0]
-        literal = isinstance(index, exp.Literal) or (
-            isinstance(index, exp.Neg) and isinstance(index.this, exp.Literal)
-        )
-        if not literal:
+        if isinstance(index, exp.Neg) and isinstance(index.this, exp.Literal):
+            # DuckDB's list[-k] counts from the end; sqlglot has already moved the literal
+            # down by one (to base 0) as for a positive one, and Spark's [] has no negative
+            # subscripts: element_at(list, -k) counts from the end like DuckDB.
+            original = 1 - int(index.this.name)
+            if original == 0:  # DuckDB's list[0] is NULL
+                return exp.Null()
+            return exp.Anonymous(
+                this="element_at",
+                expressions=[node.this.transform(_spark_semantics), exp.Literal.number(original)],
+            )
+        if not isinstance(index, exp.Literal):
             return exp.Anonymous(
                 this="element_at",
                 expressions=[
@@ -321,6 +335,28 @@ def _spark_semantics(node: Any) -> Any:
         micros = exp.Anonymous(this="unix_micros", expressions=[node.this])
         return exp.Paren(this=exp.Div(this=micros, expression=exp.Literal.number("1e6")))
     return node
+
+
+def _distinct_sorted_string_agg(node: Any) -> Any:
+    """``string_agg(DISTINCT x, sep ORDER BY x)`` (ascending) as
+    ``array_join(array_sort(collect_set(x)), sep)``: the same text (both drop NULLs and
+    sort strings by their bytes), or None when ``node`` is another form."""
+    from sqlglot import exp
+
+    if not isinstance(node, exp.GroupConcat) or not isinstance(node.this, exp.Order):
+        return None
+    order, distinct = node.this, node.this.this
+    if not isinstance(distinct, exp.Distinct) or len(distinct.expressions) != 1:
+        return None
+    value = distinct.expressions[0]
+    keys = order.expressions
+    if len(keys) != 1 or keys[0].args.get("desc") or keys[0].this != value:
+        return None
+    separator = node.args.get("separator") or exp.Literal.string(",")
+    value = value.transform(_spark_semantics)
+    collected = exp.Anonymous(this="collect_set", expressions=[value])
+    ordered = exp.Anonymous(this="array_sort", expressions=[collected])
+    return exp.Anonymous(this="array_join", expressions=[ordered, separator.copy()])
 
 
 def _list_slice(array: Any, bounds: Any) -> Any:
