@@ -1,5 +1,5 @@
 #!/bin/bash
-# Everyday admin and developer commands that come close to the impact, execution and discovery signatures without being them: free space of one folder and the mount behind it, an image file made with dd and mkfs whose signatures wipefs lists (without erasing), Node one-liners that print and run a child program, a service restarted and reboot.target's status asked for by hand, local name lookups, the journal's disk usage, an application's log folder, notes about backups grepped, a D-Bus name listing, a text file in Downloads read.
+# Everyday admin and developer commands that come close to the impact, execution and discovery signatures without being them: free space of one folder and the mount behind it, an image file made with dd and mkfs whose signatures wipefs lists (without erasing), Node one-liners that print and run a child program, a service restarted and reboot.target's status asked for by hand, a local host-name lookup (no account or group lookups: the local discovery building blocks rightly fire on those), the journal's disk usage, an application's log folder, notes about backups grepped, a D-Bus name listing, a text file in Downloads read.
 # technique: T1680 T1059.007 T1569.003
 set -eu
 export LC_ALL=C
@@ -14,9 +14,7 @@ node -e "require('child_process').execFileSync('true')"
 systemctl restart nginx > /dev/null 2>&1 || true
 systemctl status reboot.target > /dev/null 2>&1 || true
 systemd-run --version > /dev/null
-getent passwd root > /dev/null
-getent group root > /dev/null
-id -un > /dev/null
+getent hosts localhost > /dev/null
 journalctl --disk-usage > /dev/null 2>&1 || true
 ls /var/log/apt > /dev/null
 date +%Z
