@@ -27,6 +27,7 @@ MEDIUM_OR_MORE = {"medium", "high", "critical"}
 # script -> images (file names) that must have been executed in its tree
 EXECUTED = {
     "admin-housekeeping": {"systemctl", "journalctl", "cp"},
+    "admin-inventory-look-alikes": {"df", "wipefs", "node", "systemctl", "getent", "journalctl"},
     "admin-maintenance": {"su", "apt-config", "run-parts", "usermod", "setcap", "nsenter"},
     "apt-install": {"apt-get", "dpkg", "hello"},
     "bpf-socket-filter": {"python3"},
@@ -87,6 +88,7 @@ EXECUTED = {
 # script -> files (names) its tree opened, wrote or renamed: the work product of each script
 TOUCHED = {
     "admin-housekeeping": {"app.log.1", "logging.conf", "hello.sh"},
+    "admin-inventory-look-alikes": {"blank.img", "notes.txt"},
     "admin-maintenance": {"deploy-report", "webserver"},
     "apt-install": {"hello_2.10-3_amd64.deb"},
     "bpf-socket-filter": set(),  # its work is a BPF map and program, not a file
