@@ -35,6 +35,7 @@ from tracee_py.errors import UsageError
 from tracee_py.printable import printable
 from tracee_py.query.interrupt import check_timeout
 from tracee_py.signatures import coverage as attack_coverage
+from tracee_py.signatures import peers as peer_catalogs
 from tracee_py.signatures import report
 from tracee_py.signatures.engine import (
     DEFAULT_MAX_FINDINGS,
@@ -350,6 +351,68 @@ def coverage(
             "techniques a host recorder can see are covered "
             f"({attack_coverage.percent(total.covered, total.recorder_visible)}); "
             f"{len(cov.procedures)} procedures",
+            highlight=False,
+        )
+
+    body()
+
+
+# -- sig compare ------------------------------------------------------------------------------
+
+
+@sig_app.command("compare")
+def compare(
+    signatures: list[Path] | None = SIGNATURES_OPTION,
+    no_builtin: bool = NO_BUILTIN_OPTION,
+    procedures: Path | None = typer.Option(
+        None,
+        "--procedures",
+        help="Folder of procedure scripts; default: tests/detection/procedures of this checkout.",
+    ),
+    output: CoverageFormat = typer.Option(
+        CoverageFormat.table, "--output", "-o", help="Output format."
+    ),
+) -> None:
+    """The Linux ATT&CK techniques our signatures name beside those Falco's rules and
+    Tracee's signatures are tagged with (tracee_py/signatures/peers.yaml): per catalog, the
+    union, ours alone, and theirs we lack with their rule names. ``-o markdown`` writes
+    docs/comparison.md.
+
+    Examples:
+
+        tracee-py sig compare
+
+        tracee-py sig compare -o markdown > docs/comparison.md
+
+        tracee-py sig compare -o json | jq '.only_theirs'
+    """
+
+    def body() -> None:
+        sigs = load_signatures(
+            _directories(signatures, no_builtin), check_sql=False, check_samples=False
+        )
+        cov = attack_coverage.catalog_coverage(sigs, procedures)
+        result = peer_catalogs.compare(cov, peer_catalogs.load_peers())
+        if output is CoverageFormat.markdown:
+            _write(peer_catalogs.comparison_markdown(result))
+            return
+        if output is CoverageFormat.json:
+            _write(json.dumps(peer_catalogs.comparison_dict(result), indent=2) + "\n")
+            return
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for column in ("CATALOG", "RULES", "LINUX TECHNIQUES"):
+            table.add_column(column, justify="left" if column == "CATALOG" else "right")
+        for s in result.peers:
+            table.add_row(s.peer.name, str(len(s.peer.rules)), str(len(s.in_matrix)))
+        table.add_row("peers together", "", str(len(result.union)))
+        table.add_row(
+            "ours (a signature names it)", str(len(sigs.signatures)), str(len(result.ours_named))
+        )
+        table.add_row("ours (covered, procedure recorded)", "", str(len(result.ours_covered)))
+        data_console().print(table)
+        err_console.print(
+            f"{len(result.only_ours)} techniques are ours alone; the peers name "
+            f"{len(result.only_theirs)} we do not: " + (", ".join(result.only_theirs) or "none"),
             highlight=False,
         )
 
