@@ -83,6 +83,21 @@ EXECUTED = {
     "power-status": {"systemctl"},
     "python-editable-install": {"python3"},
     "shell-one-liners": {"bash", "sh", "grep"},
+    "editor-and-vpn-cli": {"cp", "code", "tailscale", "cloudflared"},
+    "socat-and-tor-utilities": {"cp", "socat", "tor"},
+    "local-client-server": {"python3"},
+    "burst-of-requests": {"python3"},
+    "mail-client-local": {"python3", "curl"},
+    "dev-tcp-to-web-port": {"python3", "bash"},
+    "ssh-everyday": {"ssh", "git", "ssh-keygen"},
+    "ansible-routine": {"cp", "ansible", "ansible-playbook", "salt"},
+    "ssh-agent-own": {"ssh-keygen", "ssh-agent", "ssh-add"},
+    "ssh-own-key": {"ssh-keygen", "ssh"},
+    "scp-config-received": {"python3", "scp", "cat"},
+    "web-app-subprocess": {"python3", "curl", "date", "git"},
+    "npm-install-build-hook": {"node"},
+    "udp-client-server": {"python3", "sh"},
+    "client-retry-same-server": {"python3"},
 }
 
 # script -> files (names) its tree opened, wrote or renamed: the work product of each script
@@ -134,6 +149,21 @@ TOUCHED = {
     "power-status": {"size.conf"},
     "python-editable-install": {"__editable__.tool-0.1.pth"},
     "shell-one-liners": {"bash.bashrc"},
+    "editor-and-vpn-cli": {"code", "tailscale", "cloudflared"},
+    "socat-and-tor-utilities": {"socat", "tor"},
+    "local-client-server": set(),  # sockets only
+    "burst-of-requests": set(),
+    "mail-client-local": set(),
+    "dev-tcp-to-web-port": set(),
+    "ssh-everyday": {"id_test"},
+    "ansible-routine": {"ansible", "salt"},
+    "ssh-agent-own": {"id_test"},
+    "ssh-own-key": {"deploy_key"},
+    "scp-config-received": {"app.conf"},
+    "web-app-subprocess": {"app.py"},
+    "npm-install-build-hook": {"build.js"},
+    "udp-client-server": set(),
+    "client-retry-same-server": set(),
 }
 
 
