@@ -120,6 +120,10 @@ def test_translation_expands_our_macros_and_keeps_duckdb_meaning() -> None:
     assert to_spark_sql("SELECT argv[-1], argv[-2], argv[0], argv[2] FROM events") == (
         "SELECT ELEMENT_AT(argv, -1), ELEMENT_AT(argv, -2), NULL, argv[1] FROM events"
     )
+    # a computed subscript is 1-based on both: element_at takes it as written
+    assert to_spark_sql("SELECT argv[len(argv)], argv[i + -1] FROM events") == (
+        "SELECT ELEMENT_AT(argv, SIZE(argv)), ELEMENT_AT(argv, i + -1) FROM events"
+    )
     # a distinct, self-ordered string_agg is the sorted set joined (Spark's planner fails
     # on two DISTINCT LISTAGGs in one aggregation); other orders stay LISTAGG
     assert to_spark_sql(

@@ -16,7 +16,7 @@ from tracee_py.signatures import (
     run_on_dataset,
     verify_samples,
 )
-from tracee_py.signatures.model import CONFIDENCE_LABELS
+from tracee_py.signatures.model import CONFIDENCE_LABELS, Severity
 from tracee_py.signatures.samples import read_sample_file
 
 from .conftest import ID_STRIDE
@@ -131,24 +131,31 @@ def test_catalog_over_a_written_recording(
 
 
 def test_catalog_over_benign_look_alikes(catalog: SignatureSet, negatives_recording: Path) -> None:
-    """Nothing fires on the look-alikes, except building blocks on a correlation's own
-    look-alikes: those are made of building blocks (a package's maintainer script runs
-    uname and id), and only the correlation must stay silent there."""
+    """Over every signature's look-alikes at once: a signature never fires on its own
+    look-alikes, and nothing of medium or higher fires on anyone's, except building blocks on
+    a correlation's own look-alikes (those are made of building blocks: a package's
+    maintainer script runs uname and id; only the correlation must stay silent there).
+
+    Low and info findings on another signature's look-alikes are allowed, as on the benign
+    corpus (tests/detection/test_benign.py): look-alikes are ordinary work, and ordinary work
+    does read its own mailbox, list neighbours, set a cleanup trap. The exact list of those
+    is printed by ``-s`` when it changes, not pinned."""
     result = run_on_dataset(negatives_recording, catalog.signatures)
     assert not result.errors
-    correlations = {
-        i for i, sig in enumerate(catalog.signatures, start=1) if sig.correlation is not None
-    }
+    owner = {sig.id: i for i, sig in enumerate(catalog.signatures, start=1)}
+    correlations = {owner[s.id] for s in catalog.signatures if s.correlation is not None}
     blocks = {b.id for s in catalog.signatures if s.correlation for b in s.correlation.blocks}
-    unexpected = [
-        f"{f.signature_id}: {f.detail}"
-        for f in result.findings
-        if not (
-            f.signature_id in blocks
-            and f.process_id is not None
-            and f.process_id // ID_STRIDE in correlations
-        )
-    ]
+    unexpected, tolerated = [], []
+    for f in result.findings:
+        sample = f.process_id // ID_STRIDE if f.process_id is not None else None
+        if f.signature_id in blocks and sample in correlations:
+            continue
+        line = f"{f.signature_id} ({f.severity.name.lower()}) on sample {sample}: {f.detail}"
+        if sample == owner[f.signature_id] or f.severity >= Severity.MEDIUM:
+            unexpected.append(line)
+        else:
+            tolerated.append(line)
+    print("\n".join(sorted(tolerated)))
     assert unexpected == []
 
 

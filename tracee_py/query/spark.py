@@ -323,6 +323,17 @@ def _spark_semantics(node: Any) -> Any:
                 this="element_at",
                 expressions=[node.this.transform(_spark_semantics), exp.Literal.number(original)],
             )
+        if (
+            isinstance(index, exp.Add)
+            and index.type is None
+            and isinstance(index.expression, exp.Neg)
+            and isinstance(index.expression.this, exp.Literal)
+            and index.expression.this.name == "1"
+        ):
+            # sqlglot moved a subscript it knows to be a whole number (len(argv)) to base 0
+            # by adding -1 (an Add it made carries no type); element_at counts from 1 as
+            # DuckDB does, so it takes the subscript as written
+            index = index.this
         if not isinstance(index, exp.Literal):
             return exp.Anonymous(
                 this="element_at",
