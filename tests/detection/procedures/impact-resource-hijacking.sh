@@ -1,6 +1,6 @@
 #!/bin/bash
 # Start a cryptocurrency miner pointed at a stratum pool and bandwidth-sharing proxyware, as a program and as its container image. xmrig and honeygain are stand-ins (copies of /bin/true in the overlaid /usr/local/bin) that carry the names and options the signatures read; the pool is a loopback address; docker is given a socket that does not exist, so it fails before reaching any daemon or registry.
-# technique: T1496 T1496.002
+# technique: T1496 T1496.001 T1496.002
 # expect: cryptominer-exec proxyware-exec
 set -eu
 for tool in xmrig honeygain; do cp /bin/true "/usr/local/bin/$tool"; done
