@@ -45,6 +45,7 @@ from tracee_py.signatures.engine import (
     run_on_dataset,
 )
 from tracee_py.signatures.loader import (
+    SignatureSet,
     SignatureSetError,
     builtin_catalog,
     collect_signatures,
@@ -291,17 +292,28 @@ def _severity_markup(severity: Severity) -> str:
 
 # -- sig coverage -----------------------------------------------------------------------------
 
+PROCEDURES_OPTION = typer.Option(
+    None,
+    "--procedures",
+    help="Folder of procedure scripts (# technique: and # expect: headers); "
+    "default: tests/detection/procedures of this checkout.",
+)
+
+
+def _coverage_of(
+    signatures: list[Path] | None, no_builtin: bool, procedures: Path | None
+) -> tuple[SignatureSet, attack_coverage.Coverage]:
+    sigs = load_signatures(
+        _directories(signatures, no_builtin), check_sql=False, check_samples=False
+    )
+    return sigs, attack_coverage.catalog_coverage(sigs, procedures)
+
 
 @sig_app.command("coverage")
 def coverage(
     signatures: list[Path] | None = SIGNATURES_OPTION,
     no_builtin: bool = NO_BUILTIN_OPTION,
-    procedures: Path | None = typer.Option(
-        None,
-        "--procedures",
-        help="Folder of procedure scripts (# technique: and # expect: headers); "
-        "default: tests/detection/procedures of this checkout.",
-    ),
+    procedures: Path | None = PROCEDURES_OPTION,
     output: CoverageFormat = typer.Option(
         CoverageFormat.table, "--output", "-o", help="Output format."
     ),
@@ -321,10 +333,7 @@ def coverage(
     """
 
     def body() -> None:
-        sigs = load_signatures(
-            _directories(signatures, no_builtin), check_sql=False, check_samples=False
-        )
-        cov = attack_coverage.catalog_coverage(sigs, procedures)
+        _, cov = _coverage_of(signatures, no_builtin, procedures)
         if output is CoverageFormat.markdown:
             _write(attack_coverage.coverage_markdown(cov))
             return
@@ -364,11 +373,7 @@ def coverage(
 def compare(
     signatures: list[Path] | None = SIGNATURES_OPTION,
     no_builtin: bool = NO_BUILTIN_OPTION,
-    procedures: Path | None = typer.Option(
-        None,
-        "--procedures",
-        help="Folder of procedure scripts; default: tests/detection/procedures of this checkout.",
-    ),
+    procedures: Path | None = PROCEDURES_OPTION,
     output: CoverageFormat = typer.Option(
         CoverageFormat.table, "--output", "-o", help="Output format."
     ),
@@ -388,10 +393,7 @@ def compare(
     """
 
     def body() -> None:
-        sigs = load_signatures(
-            _directories(signatures, no_builtin), check_sql=False, check_samples=False
-        )
-        cov = attack_coverage.catalog_coverage(sigs, procedures)
+        sigs, cov = _coverage_of(signatures, no_builtin, procedures)
         result = peer_catalogs.compare(cov, peer_catalogs.load_peers())
         if output is CoverageFormat.markdown:
             _write(peer_catalogs.comparison_markdown(result))
