@@ -47,7 +47,8 @@ def spark() -> Iterator[Any]:
 
 def _all_samples() -> pa.Table:
     """Every sample of the catalog in one table. Each sample keeps to its own process ids and
-    its own hour, so samples cannot join with each other; both engines see the same rows."""
+    its own hour (every timestamp column moved together), so samples cannot join
+    with each other; both engines see the same rows."""
     tables = []
     for index, (sig, sample) in enumerate(
         (s, name) for s in CATALOG for name in ("positive.jsonl", "negative.jsonl")
@@ -60,11 +61,11 @@ def _all_samples() -> pa.Table:
             column = table.column(name)
             moved = pc.add(column, pa.scalar(shift, column.type))
             table = table.set_column(table.schema.get_field_index(name), name, moved)
-        time = table.column("time")
-        later = pc.add(time, pa.scalar(index * 3_600_000_000_000, pa.duration("ns")))
-        table = table.set_column(
-            table.schema.get_field_index("time"), "time", later.cast(time.type)
-        )
+        shift_ns = pa.scalar(index * 3_600_000_000_000, pa.duration("ns"))
+        for name in ("time", "start_time", "atime", "mtime"):  # every timestamp, together
+            column = table.column(name)
+            later = pc.add(column, shift_ns)
+            table = table.set_column(table.schema.get_field_index(name), name, later)
         tables.append(table)
     return pa.concat_tables(tables)
 

@@ -272,3 +272,14 @@ def test_requires_columns_are_checked_against_the_schema(tmp_path: Path) -> None
     (problem,) = problems_of(tmp_path)
     assert problem.startswith(f"{tmp_path}/needs-columns/rule.yaml:")
     assert "no_such_column" in problem and "mtime" not in problem
+
+
+def test_name_and_detail_are_the_rule_files(tmp_path: Path) -> None:
+    """The signature keeps the name its file gives, whatever its detail's placeholders."""
+    write_signature(tmp_path, "named-one")
+    (sig,) = load_signatures([tmp_path], check_samples=False).signatures
+    assert (sig.name, sig.detail) == ("Test signature named-one", "{comm} read {path}")
+    (shadow,) = [
+        s for s in load_signatures([builtin_catalog()]).signatures if s.id == "shadow-read"
+    ]
+    assert shadow.name == "Password hashes read from /etc/shadow"

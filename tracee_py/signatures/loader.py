@@ -416,9 +416,11 @@ def _validate(data: dict[str, Any], doc: _Located, folder: Path) -> Signature | 
         # against the schema here, stored nowhere; the SQL decides what is loaded.
         _names(requires, "columns", EVENT_COLUMNS, "event column", doc)
 
-    for name in template_fields(detail):
-        if not IDENTIFIER.match(name):
-            doc.problem(("detail",), f"placeholder {{{name}}} must be a column name like {{path}}")
+    for placeholder in template_fields(detail):
+        if not IDENTIFIER.match(placeholder):
+            doc.problem(
+                ("detail",), f"placeholder {{{placeholder}}} must be a column name like {{path}}"
+            )
 
     expect = data.get("expect")
     if isinstance(expect, int) and not isinstance(expect, bool) and expect < 1:
