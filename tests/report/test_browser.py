@@ -73,12 +73,13 @@ def test_renders_offline_without_errors(report: OpenReport) -> None:
     assert page.title().startswith("tracee-py report: the whole recording")
     assert page.locator("#integrity .value").inner_text() == "verified"
     assert page.locator(".chip.sev-high").first.inner_text() == "2 high"
-    # The incident's `id` is user discovery (info): four findings in all.
-    assert page.locator("#finding-table tbody tr").count() == 4
+    # Also the incident's `id` (user discovery, info) and its miner's python3 on port 3333
+    # (non-standard-port-shell, medium): five findings in all.
+    assert page.locator("#finding-table tbody tr").count() == 5
     techniques = page.locator("table.techniques tbody tr").all_inner_texts()
     assert any(t.startswith("T1003.008") for t in techniques)
     # The way to every process with a finding is open, and they are flagged.
-    assert page.locator("#tree .proc .flag").count() == 4
+    assert page.locator("#tree .proc .flag").count() == 5
     tables = page.locator("#table-slots .slot h3").all_inner_texts()
     assert [t.split(" ")[0] for t in tables] == ["Files", "Files", "Failed", "Network", "Privilege"]
     quiet(report)
@@ -141,16 +142,16 @@ def test_a_click_shows_the_timeline_and_the_evidence(
 def test_findings_filter_by_text_and_severity(report: OpenReport) -> None:
     page = report.page
     rows = page.locator("#finding-table tbody tr:not([hidden])")
-    assert rows.count() == 4
+    assert rows.count() == 5
     page.locator("#finding-filter").fill("shadow")
     assert rows.count() == 1
     assert "shadow-read" in rows.first.inner_text()
     page.locator("#finding-filter").fill("")
     page.locator("#finding-severity").select_option("high")
     assert rows.count() == 2
-    assert page.locator("#finding-count").inner_text() == "2 of 4 findings shown"
+    assert page.locator("#finding-count").inner_text() == "2 of 5 findings shown"
     page.locator("#finding-severity").select_option("info")
-    assert page.locator("#finding-count").inner_text() == "4 findings"
+    assert page.locator("#finding-count").inner_text() == "5 findings"
     page.locator("#finding-severity").select_option("high")
     page.locator("#finding-severity").select_option("critical")
     assert rows.count() == 0
@@ -224,7 +225,7 @@ def test_report_about_one_process(browser: Any, incident: Incident, tmp_path: Pa
     assert r.page.locator("#detail").get_attribute("data-id") == str(incident.id("payload"))
     assert r.page.locator(".proc.focus .cmd").inner_text() == PAYLOAD
     assert r.page.locator("#tree .proc").count() == 9
-    assert r.page.locator("#finding-table tbody tr").count() == 4
+    assert r.page.locator("#finding-table tbody tr").count() == 5
     quiet(r)
     r.page.close()
 

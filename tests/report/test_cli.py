@@ -35,7 +35,7 @@ def test_writes_the_report_and_says_where(
         "drawing the report",
     ]
     assert lines[-1].startswith(f"wrote {out}: ")
-    assert lines[-1].endswith("(cap 10.0 MiB), 15 processes, 4 findings")
+    assert lines[-1].endswith("(cap 10.0 MiB), 15 processes, 5 findings")
     assert out.read_text().startswith("<!DOCTYPE html>")
     assert 10_000 < size < 200_000
 
@@ -68,7 +68,7 @@ def test_as_a_subprocess(incident: Incident, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
-    assert "9 processes, 4 findings" in proc.stderr
+    assert "9 processes, 5 findings" in proc.stderr
     assert "process 2105 (" in out.read_text()
 
 

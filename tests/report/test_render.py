@@ -54,6 +54,7 @@ def test_every_process_and_exec_of_the_incident(data: ReportData, incident: Inci
     executed = [r[0] for r in tables["executed"].rows]
     assert "/usr/local/bin/id" not in executed and "/usr/bin/id" in executed
     assert sorted(f.signature_id for f in data.findings) == [
+        "non-standard-port-shell",  # the miner's python3 talks to port 3333
         "shadow-read",
         "shell-history-deletion",
         "tmp-download-exec",
@@ -107,6 +108,7 @@ def test_findings_carry_their_confidence(
         "shell-history-deletion": ("medium", "medium"),
         "tmp-download-exec": ("high", "medium"),
         "user-discovery": ("info", "low"),
+        "non-standard-port-shell": ("medium", "low"),
     }
     v = view(data, Limits())
     assert {f["sig"]: f["conf"] for f in v.payload["findings"].values()} == {
@@ -114,6 +116,7 @@ def test_findings_carry_their_confidence(
         "shell-history-deletion": "medium",
         "tmp-download-exec": "medium",
         "user-discovery": "low",
+        "non-standard-port-shell": "low",
     }
     out = tmp_path / "report.html"
     write_report(incident.root, out)
@@ -123,6 +126,7 @@ def test_findings_carry_their_confidence(
         ("high", "high"),
         ("high", "medium"),
         ("info", "low"),
+        ("medium", "low"),
         ("medium", "medium"),
     ]
     assert html.count('<span class="small muted confidence">medium confidence</span>') == 2
