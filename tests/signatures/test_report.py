@@ -131,7 +131,9 @@ def test_junit_has_one_testcase_per_signature(result: RunResult, catalog: Signat
     cron_failure = cron.find("failure")
     assert cron_failure is not None
     message = cron_failure.get("message", "")
-    assert message.startswith("2 findings (medium, confidence low, T1053.003")
+    cron_entries = sum(1 for f in result.findings if f.signature_id == "cron-persistence")
+    assert cron_entries >= 2  # its own sample's two; other procedures add cron entries too
+    assert message.startswith(f"{cron_entries} findings (medium, confidence low, T1053.003")
     assert "opened /etc/shadow for reading" in (failure.text or "")
     for case in cases:
         float(case.get("time", "x"))  # a number of seconds
