@@ -22,7 +22,7 @@ from tracee_py.errors import SignatureError
 
 ATTACK_FILE = Path(__file__).with_name("attack_linux.yaml")
 VISIBILITY = ("host", "needs", "none")
-_TECHNIQUE_ID = re.compile(r"^T\d{4}(\.\d{3})?$")
+TECHNIQUE_ID = re.compile(r"^T\d{4}(\.\d{3})?$")
 _TECHNIQUE_KEYS = {"name", "tactics", "visible", "kinds", "why", "note"}
 
 
@@ -115,14 +115,14 @@ def _parse(data: Any, path: Path, problems: list[str]) -> AttackMatrix | None:
         technique = _technique(str(tid), item, shortnames, set(kinds), problems)
         if technique is not None:
             techniques[technique.id] = technique
-    ordered = dict(sorted(techniques.items(), key=lambda kv: _id_key(kv[0])))
+    ordered = dict(sorted(techniques.items(), key=lambda kv: technique_sort_key(kv[0])))
     return AttackMatrix(version, retired, tuple(tactics), dict(kinds), ordered, path)
 
 
 def _technique(
     tid: str, item: Any, tactics: set[str], kinds: set[str], problems: list[str]
 ) -> Technique | None:
-    if not _TECHNIQUE_ID.match(tid):
+    if not TECHNIQUE_ID.match(tid):
         problems.append(f"{tid!r} is not a technique id like T1003 or T1003.008")
         return None
     if not isinstance(item, dict):
@@ -172,6 +172,6 @@ def _technique(
     )
 
 
-def _id_key(tid: str) -> tuple[int, int]:
+def technique_sort_key(tid: str) -> tuple[int, int]:
     base, _, sub = tid[1:].partition(".")
     return int(base), int(sub or 0)

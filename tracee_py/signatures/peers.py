@@ -11,7 +11,6 @@ writes ``docs/comparison.md``; a test keeps the file equal to it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +18,15 @@ from typing import Any
 
 import yaml
 
-from tracee_py.signatures.attack import AttackDataError, AttackMatrix
+from tracee_py.signatures.attack import (
+    TECHNIQUE_ID,
+    AttackDataError,
+    AttackMatrix,
+    technique_sort_key,
+)
 from tracee_py.signatures.coverage import COVERED, SIGNATURE_ONLY, Coverage, percent
 
 PEERS_FILE = Path(__file__).with_name("peers.yaml")
-_TECHNIQUE_ID = re.compile(r"^T\d{4}(\.\d{3})?$")
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ def _peer(index: int, item: Any, problems: list[str]) -> PeerCatalog:
                 continue
             techniques = rule.get("techniques")
             if not isinstance(techniques, list) or not all(
-                isinstance(t, str) and _TECHNIQUE_ID.match(t) for t in techniques
+                isinstance(t, str) and TECHNIQUE_ID.match(t) for t in techniques
             ):
                 problems.append(f"{r_where} ({rule['rule']}): techniques must be ATT&CK ids")
                 techniques = []
@@ -137,7 +140,7 @@ def compare(cov: Coverage, peers: Sequence[PeerCatalog]) -> Comparison:
     named = frozenset(t for t, r in cov.rows.items() if r.status in (COVERED, SIGNATURE_ONLY))
     covered = frozenset(t for t, r in cov.rows.items() if r.status == COVERED)
     theirs: dict[str, tuple[str, ...]] = {}
-    for tid in sorted(union - named, key=_id_key):
+    for tid in sorted(union - named, key=technique_sort_key):
         theirs[tid] = tuple(
             f"{p.name}: {r.name}" for p in peers for r in p.rules if tid in r.techniques
         )
@@ -246,13 +249,8 @@ def _times(ours: int, theirs: int) -> str:
     return f"{ours / theirs:.1f}x"
 
 
-def _id_key(tid: str) -> tuple[int, int]:
-    base, _, sub = tid[1:].partition(".")
-    return int(base), int(sub or 0)
-
-
 def _sorted(ids: Iterable[str]) -> list[str]:
-    return sorted(ids, key=_id_key)
+    return sorted(ids, key=technique_sort_key)
 
 
 def _ids(ids: Iterable[str]) -> str:
