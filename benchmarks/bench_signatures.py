@@ -119,7 +119,7 @@ def main() -> None:
     assert not result.errors, [r.error for r in result.errors]
 
     steps = result.load_steps
-    queries = sum(r.seconds for r in result.runs)
+    phases = result.phase_seconds
     loading = sum(steps.values())
     rows = [
         ("one full scan (every column of every event)", scan),
@@ -129,8 +129,13 @@ def main() -> None:
         ("  load: events the signatures read", steps.get("events", 0.0)),
         ("  load: processes", steps.get("processes", 0.0)),
         ("  load: helper tables (file_writes)", steps.get("helpers", 0.0)),
-        (f"  {len(result.runs)} signature queries, findings included", queries),
-        ("  rest: opening the recording, process lookups", run_time - loading - queries),
+        (f"  {len(result.runs)} signature queries (wall)", phases.get("queries", 0.0)),
+        ("  findings: process lookups and records", phases.get("findings", 0.0)),
+        ("  correlation rules", phases.get("correlations", 0.0)),
+        (
+            "  rest: opening the recording",
+            run_time - loading - sum(phases.values()),
+        ),
     ]
     print(f"\n{'':52} {'seconds':>8} {'x full scan':>12} {'x full read':>12}")
     for label, seconds in rows:

@@ -226,6 +226,46 @@ def test_runaway_query_is_stopped(sandbox: Sandbox) -> None:
     assert sandbox.query("SELECT 42 AS x").column("x")[0].as_py() == 42
 
 
+def test_every_query_cursor_is_locked_too(sandbox: Sandbox) -> None:
+    """The cursors that run signatures side by side share the lock and the settings."""
+    assert len(sandbox._cursors) >= 1
+    for cursor in sandbox._cursors:
+        with pytest.raises(duckdb.Error, match=r"locked|Cannot change"):
+            cursor.execute("SET enable_external_access = true")
+        with pytest.raises(duckdb.Error, match=r"disabled|Permission"):
+            cursor.execute("SELECT * FROM read_text('/etc/hostname')")
+        zone = cursor.sql("SELECT current_setting('TimeZone') AS z").fetchall()
+        assert zone == [("UTC",)]
+
+
+def test_queries_run_side_by_side_each_with_its_own_outcome(sandbox: Sandbox) -> None:
+    sqls = [
+        "SELECT count(*) AS n FROM events",
+        "SELECT count(*) FROM range(100000000) a, range(100000000) b",  # too slow
+        "SELECT * FROM read_text('/etc/hostname')",  # refused by the lock
+        "DROP TABLE events",  # refused by the statement check
+        "SELECT no_such_column FROM events",
+        "SELECT 42 AS x",
+    ]
+    outcomes = list(sandbox.query_each(sqls, timeout=1.0, workers=2))
+    assert len(outcomes) == len(sqls)
+    (count, _), (slow, _), (read, _), (drop, _), (bad, _), (last, _) = outcomes
+    assert count.column("n")[0].as_py() == 2  # type: ignore[union-attr]
+    assert isinstance(slow, QueryTimeout)
+    assert isinstance(read, AccessDenied)
+    assert isinstance(drop, RejectedStatement)
+    assert isinstance(bad, QueryFailed) and "no_such_column" in str(bad)
+    assert last.column("x")[0].as_py() == 42  # type: ignore[union-attr]
+    assert all(seconds >= 0 for _, seconds in outcomes)
+    assert sandbox.query("SELECT count(*) AS n FROM events").column("n")[0].as_py() == 2
+
+
+def test_query_each_keeps_the_order_of_its_input(sandbox: Sandbox) -> None:
+    sqls = [f"SELECT {i} AS i FROM range({(7 - i) * 200000}) LIMIT 1" for i in range(7)]
+    got = [t.column("i")[0].as_py() for t, _ in sandbox.query_each(sqls, workers=3)]  # type: ignore[union-attr]
+    assert got == list(range(7))
+
+
 def test_statement_check_accepts_ordinary_queries() -> None:
     for sql in (
         "SELECT 1",

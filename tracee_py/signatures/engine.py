@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -56,6 +56,9 @@ class RunResult:
     rows_loaded: int = 0
     load_seconds: float = 0.0
     load_steps: dict[str, float] = field(default_factory=dict)  # seconds per loading step
+    # wall seconds of the run's phases after loading: "queries" (the signatures' SQL,
+    # several at a time), "findings" (process lookups), "correlations"
+    phase_seconds: dict[str, float] = field(default_factory=dict)
     dataset_problems: int = 0  # damaged files and manifest problems of the recording
 
     @property
@@ -169,6 +172,14 @@ class SignatureHost(Protocol):
         self, sql: str, *, timeout: float | None = None, max_rows: int | None = None
     ) -> pa.Table: ...
 
+    def query_each(
+        self,
+        sqls: Sequence[str],
+        *,
+        timeout: float | None = None,
+        max_rows: int | None = None,
+    ) -> Iterator[tuple[pa.Table | SandboxError, float]]: ...
+
     def event_count(self) -> int: ...
 
     def ancestry_rows(
@@ -192,39 +203,50 @@ def run_in(
     total = len(ordinary) + len(correlations)
     runs: list[SignatureRun] = []
     raw: list[tuple[SignatureRun, list[dict[str, Any]]]] = []
-    for index, sig in enumerate(ordinary):
+    phases: dict[str, float] = {}
+    clock = time.perf_counter()
+    outcomes = sandbox.query_each(
+        [sig.sql for sig in ordinary], timeout=timeout, max_rows=max_findings + 1
+    )
+    for index, (sig, (outcome, seconds)) in enumerate(zip(ordinary, outcomes, strict=True)):
         obs.started(sig, index, total)
         run = SignatureRun(sig)
         started = time.perf_counter()
         try:
-            table = sandbox.query(sig.sql, timeout=timeout, max_rows=max_findings + 1)
-            problems = result_column_problems(table.schema)
+            if isinstance(outcome, SandboxError):
+                raise outcome
+            problems = result_column_problems(outcome.schema)
             if problems:
                 raise SandboxError("; ".join(problems))
-            if table.num_rows > max_findings:
+            if outcome.num_rows > max_findings:
                 run.truncated = True
-                table = table.slice(0, max_findings)
-            raw.append((run, table_records(table)))
+                outcome = outcome.slice(0, max_findings)
+            raw.append((run, table_records(outcome)))
         except SandboxError as exc:
             run.error = str(exc)
         except RecursionError:  # values nested deeper than Python converts them
             run.error = "the query returned values nested too deeply to report"
-        run.seconds = time.perf_counter() - started
+        run.seconds = seconds + time.perf_counter() - started
         runs.append(run)
         obs.finished(run)
 
+    phases["queries"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     process_ids = {r["process_id"] for _, records in raw for r in records if r.get("process_id")}
     lookup = _process_lookup(sandbox, sorted(process_ids))
     for run, records in raw:
         run.findings = [_finding(run.signature, r, lookup) for r in records]
+    phases["findings"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     for offset, sig in enumerate(correlations, len(ordinary)):
         obs.started(sig, offset, total)
         run = _correlation_run(sandbox, sig, runs, max_findings)
         runs.append(run)
         obs.finished(run)
+    phases["correlations"] = time.perf_counter() - clock
     order = {s.id: i for i, s in enumerate(signatures)}  # as selected, correlations included
     runs = sorted((r for r in runs if r.signature.id in order), key=lambda r: order[r.signature.id])
-    result = RunResult(runs, rows_loaded=rows)
+    result = RunResult(runs, rows_loaded=rows, phase_seconds=phases)
     for run in runs:
         if run.error:
             result.warnings.append(f"signature {run.signature.id} failed: {run.error}")
@@ -330,15 +352,16 @@ class _ProcessInfo:
 def _process_lookup(sandbox: SignatureHost, process_ids: list[int]) -> dict[int, _ProcessInfo]:
     if not process_ids:
         return {}
-    rows = sandbox.ancestry_rows(process_ids, MAX_ANCESTRY, PROCESS_FIELDS)
+    # Two light asks instead of one wide one: the process's own fields (depth 0 only), then
+    # the images of its ancestors (no fields): every ancestor row carrying every process
+    # field made this the costliest step of building findings.
     own: dict[int, dict[str, Any]] = {}
+    for row in sandbox.ancestry_rows(process_ids, 0, PROCESS_FIELDS):
+        own[row["start_id"]] = {f: row[f] for f in PROCESS_FIELDS}
     chains: dict[int, list[str]] = {}
-    for row in rows:
-        start = row["start_id"]
-        if row["depth"] == 0:
-            own[start] = {f: row[f] for f in PROCESS_FIELDS}
-        else:
-            chains.setdefault(start, []).append(row["image"])
+    for row in sandbox.ancestry_rows(process_ids, MAX_ANCESTRY, ()):
+        if row["depth"] > 0:
+            chains.setdefault(row["start_id"], []).append(row["image"])
     return {
         pid: _ProcessInfo(own.get(pid, {}), tuple(chains.get(pid, ())))
         for pid in set(own) | set(chains)
@@ -358,6 +381,7 @@ def _finding(sig: Signature, record: dict[str, Any], lookup: dict[int, _ProcessI
     evidence = {k: v for k, v in record.items() if k not in _STANDARD}
     values = {**record, **fields}
     time_ns = int(record.get("_time_ns") or 0)
+    stamp = record.get("time") if "_time_ns" in record else None  # already formatted
     return Finding(
         signature_id=sig.id,
         name=sig.name,
@@ -367,7 +391,7 @@ def _finding(sig: Signature, record: dict[str, Any], lookup: dict[int, _ProcessI
         mitre_technique=sig.technique,
         mitre_also=sig.also,
         time_ns=time_ns,
-        time=format_ns(time_ns),
+        time=stamp if isinstance(stamp, str) else format_ns(time_ns),
         node=fields.get("node"),
         process_id=process_id,
         pid=fields.get("pid"),
@@ -414,7 +438,10 @@ def _display(value: Any) -> str:
 
 def jsonable(value: Any) -> Any:
     """A value from a query result as JSON: times as ISO-8601, bytes as hex (as `query`)."""
-    if value is None or isinstance(value, (bool, int, float, str)):
+    kind = type(value)
+    if kind is str or kind is int or value is None:
+        return value
+    if isinstance(value, (bool, int, float, str)):
         if isinstance(value, float) and not math.isfinite(value):
             return str(value)
         return value

@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +46,7 @@ from tracee_py.query.views import LIFECYCLE_KINDS, PROCESS_SOURCE_COLUMNS, insta
 from tracee_py.schema import EVENT_COLUMNS, EVENT_KINDS, EVENT_SCHEMA
 from tracee_py.signatures.model import SqlFacts
 
+MAX_QUERY_WORKERS = 4  # signature queries run at once (see Sandbox.query_each)
 MEMORY_FRACTION = 0.5  # of physical memory, for one sandbox
 MEMORY_FLOOR = 256 << 20
 
@@ -67,6 +71,17 @@ _CONNECT_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "temp_directory": "",
     "max_temp_directory_size": "0B",
 }
+
+
+def query_workers() -> int:
+    """How many signature queries run at once: one per CPU, at most
+    :data:`MAX_QUERY_WORKERS`."""
+    return max(1, min(os.cpu_count() or 1, MAX_QUERY_WORKERS))
+
+
+def _session_settings(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -503,10 +518,14 @@ class Sandbox:
     """
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, timings: dict[str, float] | None = None
+        self,
+        con: duckdb.DuckDBPyConnection,
+        timings: dict[str, float] | None = None,
+        cursors: Sequence[duckdb.DuckDBPyConnection] = (),
     ) -> None:
         self._con = con
         self.timings = timings or {}  # seconds per loading step, for benchmarks
+        self._cursors = list(cursors) or [con]
 
     @classmethod
     def load(
@@ -535,8 +554,7 @@ class Sandbox:
 
         try:
             with TimeLimit(con, None):  # Ctrl-C while loading stops the command
-                con.execute("SET TimeZone = 'UTC'")
-                con.execute("SET enable_progress_bar = false")
+                _session_settings(con)
                 kinds = ", ".join(f"'{k}'" for k in sorted(EVENT_KINDS))
                 con.execute(f"CREATE TYPE {EVENT_KIND_TYPE} AS ENUM ({kinds})")
                 if parquet_view is not None:
@@ -569,13 +587,18 @@ class Sandbox:
                     kind = "TABLE" if name in plan.helpers else "VIEW"
                     con.execute(f"CREATE {kind} {name} AS {plan.helper_sql(name, present)}")
                 lap("helpers")
+                # The cursors query_each runs signatures on, set up like ``con`` before
+                # the lock (session settings are per cursor; the lock is global).
+                cursors = [con.cursor() for _ in range(query_workers())]
+                for cursor in cursors:
+                    _session_settings(cursor)
                 con.execute("SET python_enable_replacements = false")
                 con.execute("SET enable_external_access = false")
                 con.execute("SET lock_configuration = true")
         except BaseException:
             con.close()
             raise
-        return cls(con, timings)
+        return cls(con, timings, cursors)
 
     def query(
         self, sql: str, *, timeout: float | None = None, max_rows: int | None = None
@@ -587,24 +610,61 @@ class Sandbox:
         first (:func:`bounded_sql`).
         """
         sql = checked_sql(sql, max_rows)
-        limit = TimeLimit(self._con, timeout)
-        try:
-            with limit:
-                return in_worker(self._con, lambda: self._con.sql(sql).to_arrow_table())
-        except (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException):
-            # The relation API leaves out where in the text the error is; the DB-API
-            # path says it (LINE n:). Binding fails fast, so asking again costs nothing.
+        return in_worker(self._con, lambda: _run_checked(self._con, sql, timeout))
+
+    def query_each(
+        self,
+        sqls: Sequence[str],
+        *,
+        timeout: float | None = None,
+        max_rows: int | None = None,
+        workers: int | None = None,
+    ) -> Iterator[tuple[pa.Table | SandboxError, float]]:
+        """Each of ``sqls`` as :meth:`query` would run it, ``workers`` at a time (default:
+        :func:`query_workers`), each on a cursor of its own over the same locked database.
+        Yields, in the order of ``sqls``, the result or the :class:`SandboxError` and the
+        seconds the query took.
+
+        Why in parallel: DuckDB splits a scan across threads by row group, and most
+        signatures read one kind of event, often a single row group; run one after another
+        they leave the other cores idle. Ctrl-C interrupts every running query and raises
+        ``KeyboardInterrupt`` here; queries not started yet are cancelled.
+        """
+        cursors = self._cursors[: max(1, workers or len(self._cursors))]
+        free: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
+        for cursor in cursors:
+            free.put(cursor)
+
+        def one(sql: str) -> tuple[pa.Table | SandboxError, float]:
+            cursor = free.get()
+            started = time.perf_counter()
             try:
-                self._con.execute(sql)
-            except duckdb.Error as detailed:
-                raise duckdb_failure(detailed) from detailed
-            raise  # pragma: no cover - the second attempt cannot succeed
-        except duckdb.InterruptException as exc:
-            if limit.expired:
-                raise QueryTimeout(f"query stopped after {timeout:g}s") from exc
-            raise duckdb_failure(exc) from exc
-        except duckdb.Error as exc:
-            raise duckdb_failure(exc) from exc
+                outcome: pa.Table | SandboxError = _run_checked(
+                    cursor, checked_sql(sql, max_rows), timeout
+                )
+            except SandboxError as exc:
+                outcome = exc
+            finally:
+                free.put(cursor)
+            return outcome, time.perf_counter() - started
+
+        with ThreadPoolExecutor(len(cursors), thread_name_prefix="tracee-py-query") as pool:
+            futures = [pool.submit(one, sql) for sql in sqls]
+            try:
+                for future in futures:
+                    while True:
+                        try:  # a timed wait: Ctrl-C reaches this thread
+                            result = future.result(timeout=0.25)
+                        except FutureTimeout:
+                            continue
+                        break
+                    yield result
+            except BaseException:  # Ctrl-C, or the caller stopped early
+                for future in futures:
+                    future.cancel()
+                for cursor in cursors:
+                    cursor.interrupt()
+                raise
 
     def engine_query(self, sql: str, params: Iterable[object] = ()) -> pa.Table:
         """Queries written by the engine itself (ancestry), with bound parameters."""
@@ -622,6 +682,9 @@ class Sandbox:
         return self.engine_query(sql, [list(process_ids)]).to_pylist()
 
     def close(self) -> None:
+        for cursor in self._cursors:
+            if cursor is not self._con:
+                cursor.close()
         self._con.close()
 
     def __enter__(self) -> Sandbox:
@@ -629,6 +692,29 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _run_checked(con: duckdb.DuckDBPyConnection, sql: str, timeout: float | None) -> pa.Table:
+    """Run ``sql`` (already through :func:`checked_sql`) on ``con`` with a time limit; every
+    DuckDB failure becomes a :class:`SandboxError`. Runs in whichever thread calls it."""
+    limit = TimeLimit(con, timeout)
+    try:
+        with limit:
+            return con.sql(sql).to_arrow_table()
+    except (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException):
+        # The relation API leaves out where in the text the error is; the DB-API path
+        # says it (LINE n:). Binding fails fast, so asking again costs nothing.
+        try:
+            con.execute(sql)
+        except duckdb.Error as detailed:
+            raise duckdb_failure(detailed) from detailed
+        raise  # pragma: no cover - the second attempt cannot succeed
+    except duckdb.InterruptException as exc:
+        if limit.expired:
+            raise QueryTimeout(f"query stopped after {timeout:g}s") from exc
+        raise duckdb_failure(exc) from exc
+    except duckdb.Error as exc:
+        raise duckdb_failure(exc) from exc
 
 
 def ancestry_sql(max_depth: int, fields: Sequence[str]) -> str:
@@ -645,8 +731,16 @@ WITH RECURSIVE chain(start_id, process_id, parent_process_id, depth) AS (
     JOIN processes p ON p.process_id = c.parent_process_id
     WHERE c.depth < {int(max_depth)} AND p.process_id <> c.process_id
 )
-SELECT c.start_id, c.depth, coalesce(p.exe, p.comm, '?') AS image,
-       {", ".join("p." + f for f in fields)}
+SELECT {
+        ", ".join(
+            [
+                "c.start_id",
+                "c.depth",
+                "coalesce(p.exe, p.comm, '?') AS image",
+                *("p." + f for f in fields),
+            ]
+        )
+    }
 FROM chain c JOIN processes p USING (process_id)
 ORDER BY c.start_id, c.depth
 """

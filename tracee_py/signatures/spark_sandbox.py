@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,7 @@ from tracee_py.signatures.sandbox import (
     LoadPlan,
     QueryFailed,
     QueryTimeout,
+    SandboxError,
     checked_sql,
 )
 
@@ -141,6 +142,25 @@ class SparkSandbox:
         finally:
             if timer:
                 timer.cancel()
+
+    def query_each(
+        self,
+        sqls: Sequence[str],
+        *,
+        timeout: float | None = None,
+        max_rows: int | None = None,
+    ) -> Iterator[tuple[pa.Table | SandboxError, float]]:
+        """Each of ``sqls`` in turn, as :meth:`query` runs it (Spark parallelises inside
+        a query, across its executors): the result or the error, and the seconds taken."""
+        for sql in sqls:
+            started = time.perf_counter()
+            try:
+                outcome: pa.Table | SandboxError = self.query(
+                    sql, timeout=timeout, max_rows=max_rows
+                )
+            except SandboxError as exc:
+                outcome = exc
+            yield outcome, time.perf_counter() - started
 
     def event_count(self) -> int:
         return int(self.spark.table("events").count())
