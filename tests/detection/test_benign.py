@@ -107,6 +107,11 @@ EXECUTED = {
     "npm-install-build-hook": {"node"},
     "udp-client-server": {"python3", "sh"},
     "client-retry-same-server": {"python3"},
+    "web-site-deploy": {"git", "tar", "cat"},
+    "network-probe-tools": {"hping3", "nping", "python3"},
+    "many-short-jobs": {"xargs", "date", "ls", "python3"},
+    "local-web-app-tests": {"python3"},
+    "service-restarts": {"worker", "segv-helper", "python3"},
 }
 
 # script -> files (names) its tree opened, wrote or renamed: the work product of each script
@@ -173,6 +178,11 @@ TOUCHED = {
     "npm-install-build-hook": {"build.js"},
     "udp-client-server": set(),
     "client-retry-same-server": set(),
+    "web-site-deploy": {"robots.txt", "healthz.html", "release.tar.gz"},
+    "network-probe-tools": {"hping3", "nping"},
+    "many-short-jobs": set(),  # processes only
+    "local-web-app-tests": set(),  # sockets only
+    "service-restarts": {"worker", "segv-helper"},
 }
 
 
