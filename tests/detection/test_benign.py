@@ -112,6 +112,7 @@ EXECUTED = {
     "many-short-jobs": {"xargs", "date", "ls", "python3"},
     "local-web-app-tests": {"python3"},
     "service-restarts": {"worker", "segv-helper", "python3"},
+    "login-messages": {"run-parts", "ed", "cat"},
 }
 
 # script -> files (names) its tree opened, wrote or renamed: the work product of each script
@@ -183,6 +184,7 @@ TOUCHED = {
     "many-short-jobs": set(),  # processes only
     "local-web-app-tests": set(),  # sockets only
     "service-restarts": {"worker", "segv-helper"},
+    "login-messages": {"motd", "next-maintenance"},
 }
 
 
