@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -415,15 +416,31 @@ def render_detail(template: str, values: dict[str, Any]) -> str:
     Deliberately not ``str.format``: a template from a signature pack gets plain column
     values, never attribute or item access on Python objects.
     """
+    parts = (
+        _display(values.get(part.name)) if isinstance(part, _Field) else part
+        for part in _template_parts(template)
+    )
+    return " ".join("".join(parts).split())
 
-    def fill(match: re.Match[str]) -> str:
-        if match.group(0) == "{{":
-            return "{"
-        if match.group(0) == "}}":
-            return "}"
-        return _display(values.get(match.group(1)))
 
-    return " ".join(_TEMPLATE.sub(fill, template).split())
+@dataclass(frozen=True)
+class _Field:
+    name: str
+
+
+@lru_cache(maxsize=1024)
+def _template_parts(template: str) -> tuple[str | _Field, ...]:
+    """``template`` cut once into literal text and placeholders (a run renders the same
+    few templates for every finding)."""
+    parts: list[str | _Field] = []
+    last = 0
+    for match in _TEMPLATE.finditer(template):
+        parts.append(template[last : match.start()])
+        token = match.group(0)
+        parts.append("{" if token == "{{" else "}" if token == "}}" else _Field(match.group(1)))
+        last = match.end()
+    parts.append(template[last:])
+    return tuple(parts)
 
 
 def _display(value: Any) -> str:
