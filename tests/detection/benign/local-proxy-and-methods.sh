@@ -7,7 +7,7 @@ export LC_ALL=C
 python3 -m http.server 18439 --bind 127.0.0.1 --directory "$TPY_WORK" </dev/null >/dev/null 2>&1 &
 proxy=$!
 for _ in $(seq 50); do
-    { exec 3<>/dev/tcp/127.0.0.1/18439; } 2>/dev/null && { exec 3>&-; break; }
+    curl -s -o /dev/null http://127.0.0.1:18439/ && break
     sleep 0.1
 done
 curl -s -m 5 -o /dev/null -x http://127.0.0.1:18439 http://127.0.0.1:9/page || true

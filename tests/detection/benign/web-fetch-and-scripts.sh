@@ -13,7 +13,7 @@ printf 'echo "report: $(date +%%s)" >> "$TPY_WORK/out/report.log"\n' > "$TPY_WOR
 python3 -m http.server 18437 --bind 127.0.0.1 --directory "$TPY_WORK/www" >/dev/null 2>&1 &
 server=$!
 for _ in $(seq 50); do
-    { exec 3<>/dev/tcp/127.0.0.1/18437; } 2>/dev/null && { exec 3>&-; break; }
+    curl -s -o /dev/null http://127.0.0.1:18437/ && break
     sleep 0.1
 done
 
