@@ -31,6 +31,9 @@ EXECUTED = {
     "admin-maintenance": {"su", "apt-config", "run-parts", "usermod", "setcap", "nsenter"},
     "apt-install": {"apt-get", "dpkg", "hello"},
     "bpf-socket-filter": {"python3"},
+    "port-fallback-and-server": {"python3"},
+    "web-fetch-and-scripts": {"curl", "wget", "sh"},
+    "local-proxy-and-methods": {"curl", "wget"},
     "configure-and-make": {"configure", "make", "cc1", "hello", "uname", "id"},
     "discovery-look-alikes": {"find", "getent", "python3", "date"},
     "evasion-look-alikes": {
