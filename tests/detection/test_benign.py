@@ -185,6 +185,9 @@ TOUCHED = {
     "web-site-deploy": {"robots.txt", "healthz.html", "release.tar.gz"},
     "network-probe-tools": {"hping3", "nping"},
     "many-short-jobs": set(),  # processes only
+    "port-fallback-and-server": set(),  # connections only
+    "web-fetch-and-scripts": set(),  # connections and processes only
+    "local-proxy-and-methods": set(),  # connections only
     "local-web-app-tests": set(),  # sockets only
     "service-restarts": {"worker", "segv-helper"},
     "login-messages": {"motd", "next-maintenance"},
