@@ -158,6 +158,8 @@ BPF_HASH(exit_infos, u32, struct exit_info, PENDING_MAX);
 #if !GROUP_DEAD_FROM_TRACEPOINT
 BPF_TABLE("lru_hash", u32, u8, exit_emitted, PENDING_MAX);  /* tgids whose exit was emitted */
 #endif
+/* The last signal sent to a process whose default action kills it (see signal_generate). */
+BPF_TABLE("lru_hash", u32, int, fatal_sent, PENDING_MAX);
 BPF_HASH(followed, u32, u8, FOLLOW_MAX);       /* tgids recorded in follow mode */
 BPF_ARRAY(comm_filter, struct { char c[16]; }, 1);
 BPF_ARRAY(layout_probe, struct event, 1);      /* never written: exposes the layout */

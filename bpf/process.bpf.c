@@ -231,17 +231,43 @@ SYS_ENTER(exit) {
     return 0;
 }
 
+/* Whether a signal's default action ends the process (not ignore, not stop). */
+static __always_inline int kills_by_default(int sig) {
+    return sig > 0 && !(sig == 17 || sig == 18 || sig == 23 || sig == 28 || (sig >= 19 && sig <= 22));
+}
+
+/* The signal as sent. When a signal that kills by default reaches a process that does not
+ * handle it, the sender's kernel code (complete_signal) turns it into a group exit and
+ * hands every thread SIGKILL instead, so signal_deliver reports 9 for a process killed
+ * with SIGTERM, SIGINT or SIGHUP. Here, in the sender, the signal still has its own
+ * number: kept per target until the target's exit, where it replaces that 9. Only
+ * signals that were queued (result 0: not ignored, not already pending). */
+TRACEPOINT_PROBE(signal, signal_generate) {
+    int sig = args->sig;
+    if (args->result != 0 || !kills_by_default(sig))
+        return 0;
+    u32 target = args->pid;
+    fatal_sent.update(&target, &sig);
+    return 0;
+}
+
 /* A fatal signal with the default action: how a process dies without exit_group. */
 TRACEPOINT_PROBE(signal, signal_deliver) {
     int sig = args->sig;
     if (args->sa_handler != 0)
         return 0;  /* handled or ignored */
-    if (sig == 17 || sig == 18 || sig == 23 || sig == 28 || (sig >= 19 && sig <= 22))
+    if (!kills_by_default(sig))
         return 0;  /* default action is ignore or stop */
     if (skip_current())
         return 0;
     struct exit_info *x = exit_info_of_current();
     if (x && !(x->have & 5)) {  /* exit_group first: its teardown SIGKILLs are not the cause */
+        if (sig == 9) {  /* a real SIGKILL, or a group exit made from the signal sent */
+            u32 tgid = bpf_get_current_pid_tgid() >> 32;
+            int *sent = fatal_sent.lookup(&tgid);
+            if (sent)
+                sig = *sent;
+        }
         x->sig = sig;
         x->have |= 4;
     }
@@ -298,6 +324,7 @@ TRACEPOINT_PROBE(sched, sched_process_exit) {
     }
     if (x)
         exit_infos.delete(&tgid);
+    fatal_sent.delete(&tgid);
 #if FILTER_FOLLOW
     followed.delete(&tgid);
 #endif

@@ -258,6 +258,26 @@ def test_signal_death_is_negative_exit_code(workload: Recording) -> None:
     ) == [(-9, 9)]
 
 
+def test_signal_death_names_the_signal_sent_not_the_sigkill_it_became(
+    workload: Recording,
+) -> None:
+    """SIGTERM and SIGHUP with their default action reach the process as SIGKILL (the
+    kernel makes a group exit of them); the exit row still says 15 and 1."""
+    for argv, sig in (
+        (["/bin/sh", "-c", "kill -TERM $$"], 15),
+        (["/bin/sh", "-c", "kill -HUP $$"], 1),
+        (["/bin/sleep", "30"], 15),  # killed by another process
+    ):
+        (process_id,) = workload.one(
+            "SELECT process_id FROM events WHERE event = 'process_exec' AND argv = ?", [argv]
+        )
+        assert workload.sql(
+            "SELECT exit_code, signal FROM events WHERE event = 'process_exit' "
+            "AND process_id = ?",
+            [process_id],
+        ) == [(-sig, sig)], argv
+
+
 def test_argv_with_spaces_survives_exactly(workload: Recording) -> None:
     assert workload.sql(
         "SELECT argv FROM events WHERE event = 'process_exec' AND path = '/bin/echo'"

@@ -108,6 +108,11 @@ packet.close()
 #    LD_PRELOAD in the environment.
 subprocess.run(["/bin/sh", "-c", '/bin/sh -c "exit 5"; exit 9'])
 subprocess.run(["/bin/sh", "-c", "kill -9 $$"])
+# Signals that kill by default but are not SIGKILL: the kernel turns them into a group exit
+# with SIGKILL, and the recording must still say which signal was sent.
+subprocess.run(["/bin/sh", "-c", "kill -TERM $$"])
+subprocess.run(["/bin/sh", "-c", "kill -HUP $$"])
+subprocess.run(["/bin/sh", "-c", "/bin/sleep 30 & /bin/sleep 0.3; kill -TERM $!; wait"])
 subprocess.run(["/bin/echo", "hello world", "a  b", ""], stdout=subprocess.DEVNULL)
 with contextlib.suppress(FileNotFoundError):
     subprocess.run([os.path.join(work, "no-such-binary")])
