@@ -272,8 +272,7 @@ def test_signal_death_names_the_signal_sent_not_the_sigkill_it_became(
             "SELECT process_id FROM events WHERE event = 'process_exec' AND argv = ?", [argv]
         )
         assert workload.sql(
-            "SELECT exit_code, signal FROM events WHERE event = 'process_exit' "
-            "AND process_id = ?",
+            "SELECT exit_code, signal FROM events WHERE event = 'process_exit' AND process_id = ?",
             [process_id],
         ) == [(-sig, sig)], argv
 
