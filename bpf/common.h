@@ -95,7 +95,8 @@ struct exit_info {
     s32 group_code;
     s32 thread_code;
     s32 sig;
-    u32 have;        /* bit 0 group_code, bit 1 thread_code, bit 2 sig */
+    u32 have;        /* bit 0 group_code, bit 1 thread_code, bit 2 sig, bit 3 sig dequeued
+                      * by the dying thread itself */
 };
 
 /* Arguments saved at syscall entry live in task-local storage: one slot per thread, reached

@@ -240,8 +240,9 @@ static __always_inline int kills_by_default(int sig) {
  * handle it, the sender's kernel code (complete_signal) turns it into a group exit and
  * hands every thread SIGKILL instead, so signal_deliver reports 9 for a process killed
  * with SIGTERM, SIGINT or SIGHUP. Here, in the sender, the signal still has its own
- * number: kept per target until the target's exit, where it replaces that 9. Only
- * signals that were queued (result 0: not ignored, not already pending). */
+ * number: kept per target thread (kill() targets the leader, tgkill() any thread) until
+ * that thread exits; every thread of the dying group looks for its own entry and its
+ * group's. Only signals that were queued (result 0: not ignored, not already pending). */
 TRACEPOINT_PROBE(signal, signal_generate) {
     int sig = args->sig;
     if (args->result != 0 || !kills_by_default(sig))
@@ -251,25 +252,50 @@ TRACEPOINT_PROBE(signal, signal_generate) {
     return 0;
 }
 
+/* Drop what signal_generate kept for this thread or its group when that signal reached a
+ * handler: a SIGTERM a service catches is not why the SIGKILL after it killed it. */
+static __always_inline void forget_sent(int sig) {
+    u64 id = bpf_get_current_pid_tgid();
+    u32 keys[2] = {id >> 32, (u32)id};
+    #pragma unroll
+    for (int i = 0; i < 2; i++) {
+        int *sent = fatal_sent.lookup(&keys[i]);
+        if (sent && *sent == sig)
+            fatal_sent.delete(&keys[i]);
+    }
+}
+
 /* A fatal signal with the default action: how a process dies without exit_group. */
 TRACEPOINT_PROBE(signal, signal_deliver) {
     int sig = args->sig;
-    if (args->sa_handler != 0)
-        return 0;  /* handled or ignored */
+    if (args->sa_handler != 0) {  /* handled or ignored: a later death is not its doing */
+        forget_sent(sig);
+        return 0;
+    }
     if (!kills_by_default(sig))
         return 0;  /* default action is ignore or stop */
     if (skip_current())
         return 0;
     struct exit_info *x = exit_info_of_current();
-    if (x && !(x->have & 5)) {  /* exit_group first: its teardown SIGKILLs are not the cause */
-        if (sig == 9) {  /* a real SIGKILL, or a group exit made from the signal sent */
-            u32 tgid = bpf_get_current_pid_tgid() >> 32;
-            int *sent = fatal_sent.lookup(&tgid);
-            if (sent)
-                sig = *sent;
-        }
+    if (!x || (x->have & 1))
+        return 0;  /* exit_group first: its teardown SIGKILLs are not the cause */
+    int own = sig != 9;  /* this thread dequeued the fatal signal itself: certainly the cause */
+    int *sent = 0;
+    if (sig == 9) {  /* a real SIGKILL, or a group exit made from the signal sent */
+        u64 id = bpf_get_current_pid_tgid();
+        u32 tgid = id >> 32, tid = (u32)id;
+        sent = fatal_sent.lookup(&tgid);
+        if (!sent && tid != tgid)
+            sent = fatal_sent.lookup(&tid);
+        if (sent)
+            sig = *sent;
+    }
+    /* Every other thread of the group passes here with SIGKILL, in no set order. The first
+     * one sets the signal; a signal a thread dequeued itself replaces it, and so does the
+     * signal sent to a thread when only a plain 9 was known. */
+    if (!(x->have & 4) || (!(x->have & 8) && (own || (sent && x->sig == 9)))) {
         x->sig = sig;
-        x->have |= 4;
+        x->have |= own ? 12 : 4;
     }
     return 0;
 }
@@ -299,6 +325,8 @@ static __always_inline int last_thread_exiting(void) {
 
 TRACEPOINT_PROBE(sched, sched_process_exit) {
     drop_pending();  /* a thread that dies inside a syscall leaves no stale arguments */
+    u32 thread = (u32)bpf_get_current_pid_tgid();
+    fatal_sent.delete(&thread);  /* a signal sent to this thread dies with it */
 #if GROUP_DEAD_FROM_TRACEPOINT
     if (!args->group_dead)
         return 0;  /* a thread ended, not the process */
@@ -324,7 +352,6 @@ TRACEPOINT_PROBE(sched, sched_process_exit) {
     }
     if (x)
         exit_infos.delete(&tgid);
-    fatal_sent.delete(&tgid);
 #if FILTER_FOLLOW
     followed.delete(&tgid);
 #endif

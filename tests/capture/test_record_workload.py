@@ -277,6 +277,22 @@ def test_signal_death_names_the_signal_sent_not_the_sigkill_it_became(
         ) == [(-sig, sig)], argv
 
 
+def test_signal_death_sent_to_one_thread_or_handled_first(workload: Recording) -> None:
+    """SIGTERM sent with tgkill to a thread that is not the leader kills the group and is
+    recorded as 15, whichever thread meets its SIGKILL first; a SIGTERM caught by a
+    handler, then a SIGKILL, is recorded as 9."""
+    for marker, sig in (("tgkill-test", 15), ('trap ":" TERM', 9)):
+        (process_id,) = workload.one(
+            "SELECT process_id FROM events WHERE event = 'process_exec' "
+            "AND contains(array_to_string(argv, ' '), ?)",
+            [marker],
+        )
+        assert workload.sql(
+            "SELECT exit_code, signal FROM events WHERE event = 'process_exit' AND process_id = ?",
+            [process_id],
+        ) == [(-sig, sig)], marker
+
+
 def test_argv_with_spaces_survives_exactly(workload: Recording) -> None:
     assert workload.sql(
         "SELECT argv FROM events WHERE event = 'process_exec' AND path = '/bin/echo'"
