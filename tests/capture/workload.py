@@ -114,9 +114,15 @@ subprocess.run(["/bin/sh", "-c", "kill -TERM $$"])
 subprocess.run(["/bin/sh", "-c", "kill -HUP $$"])
 subprocess.run(["/bin/sh", "-c", "/bin/sleep 30 & /bin/sleep 0.3; kill -TERM $!; wait"])
 # Sent to one thread (tgkill), not to the process: the whole group still dies of it.
-subprocess.run([sys.executable, "-c", "import signal, threading, time  # tgkill-test\n"
-                "t = threading.Thread(target=time.sleep, args=(30,), daemon=True)\n"
-                "t.start()\nsignal.pthread_kill(t.ident, signal.SIGTERM)\ntime.sleep(30)\n"])
+subprocess.run(
+    [
+        sys.executable,
+        "-c",
+        "import signal, threading, time  # tgkill-test\n"
+        "t = threading.Thread(target=time.sleep, args=(30,), daemon=True)\n"
+        "t.start()\nsignal.pthread_kill(t.ident, signal.SIGTERM)\ntime.sleep(30)\n",
+    ]
+)
 # A SIGTERM that reached a handler is not what a later SIGKILL killed.
 subprocess.run(["/bin/sh", "-c", 'trap ":" TERM; kill -TERM $$; kill -KILL $$'])
 subprocess.run(["/bin/echo", "hello world", "a  b", ""], stdout=subprocess.DEVNULL)
