@@ -7,7 +7,7 @@ import json
 import shlex
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -309,6 +309,22 @@ def _coverage_of(
     return sigs, attack_coverage.catalog_coverage(sigs, procedures)
 
 
+def _render_report(
+    output: CoverageFormat,
+    markdown: Callable[[], str],
+    as_dict: Callable[[], dict[str, Any]],
+    table: Callable[[], None],
+) -> None:
+    """One report of ``sig coverage`` or ``sig compare`` in the chosen format: Markdown and
+    JSON on standard output as they are, the table drawn by ``table``."""
+    if output is CoverageFormat.markdown:
+        _write(markdown())
+    elif output is CoverageFormat.json:
+        _write(json.dumps(as_dict(), indent=2) + "\n")
+    else:
+        table()
+
+
 @sig_app.command("coverage")
 def coverage(
     signatures: list[Path] | None = SIGNATURES_OPTION,
@@ -332,14 +348,9 @@ def coverage(
         tracee-py sig coverage -o json | jq '.techniques[] | select(.status == "not covered")'
     """
 
-    def body() -> None:
-        _, cov = _coverage_of(signatures, no_builtin, procedures)
-        if output is CoverageFormat.markdown:
-            _write(attack_coverage.coverage_markdown(cov))
-            return
-        if output is CoverageFormat.json:
-            _write(json.dumps(attack_coverage.coverage_dict(cov), indent=2) + "\n")
-            return
+    _, cov = _coverage_of(signatures, no_builtin, procedures)
+
+    def draw() -> None:
         table = Table(box=None, pad_edge=False, header_style="bold")
         columns = ("TACTIC", "TECHNIQUES", "HOST-VISIBLE", "COVERED", "SIGNATURE ONLY")
         for column in (*columns, "NOT COVERED", "NEEDS NEW KIND", "NOT VISIBLE", "COVERED %"):
@@ -363,7 +374,12 @@ def coverage(
             highlight=False,
         )
 
-    body()
+    _render_report(
+        output,
+        lambda: attack_coverage.coverage_markdown(cov),
+        lambda: attack_coverage.coverage_dict(cov),
+        draw,
+    )
 
 
 # -- sig compare ------------------------------------------------------------------------------
@@ -392,15 +408,10 @@ def compare(
         tracee-py sig compare -o json | jq '.only_theirs'
     """
 
-    def body() -> None:
-        sigs, cov = _coverage_of(signatures, no_builtin, procedures)
-        result = peer_catalogs.compare(cov, peer_catalogs.load_peers())
-        if output is CoverageFormat.markdown:
-            _write(peer_catalogs.comparison_markdown(result))
-            return
-        if output is CoverageFormat.json:
-            _write(json.dumps(peer_catalogs.comparison_dict(result), indent=2) + "\n")
-            return
+    sigs, cov = _coverage_of(signatures, no_builtin, procedures)
+    result = peer_catalogs.compare(cov, peer_catalogs.load_peers())
+
+    def draw() -> None:
         table = Table(box=None, pad_edge=False, header_style="bold")
         for column in ("CATALOG", "RULES", "LINUX TECHNIQUES"):
             table.add_column(column, justify="left" if column == "CATALOG" else "right")
@@ -418,7 +429,12 @@ def compare(
             highlight=False,
         )
 
-    body()
+    _render_report(
+        output,
+        lambda: peer_catalogs.comparison_markdown(result),
+        lambda: peer_catalogs.comparison_dict(result),
+        draw,
+    )
 
 
 # -- sig check --------------------------------------------------------------------------------
