@@ -116,10 +116,14 @@ EXECUTED = {
     "local-web-app-tests": {"python3"},
     "service-restarts": {"worker", "segv-helper", "python3"},
     "login-messages": {"run-parts", "ed", "cat"},
+    "mail-user-settings": {"newaliases", "postconf", "grep", "cat"},
+    "directory-admin-lookups": {"samba-tool", "adcli", "net", "ipa", "ldapmodify"},
 }
 
 # script -> files (names) its tree opened, wrote or renamed: the work product of each script
 TOUCHED = {
+    "mail-user-settings": {".muttrc", ".signature"},
+    "directory-admin-lookups": {"phone.ldif"},
     "admin-housekeeping": {"app.log.1", "logging.conf", "hello.sh"},
     "admin-inventory-look-alikes": {"blank.img", "notes.txt"},
     "admin-maintenance": {"deploy-report", "webserver"},
