@@ -116,6 +116,7 @@ EXECUTED = {
     "local-web-app-tests": {"python3"},
     "service-restarts": {"worker", "segv-helper", "python3"},
     "login-messages": {"run-parts", "ed", "cat"},
+    "database-maintenance": {"initdb", "pg_ctl", "postgres", "psql", "mysqld", "mariabackup"},
 }
 
 # script -> files (names) its tree opened, wrote or renamed: the work product of each script
@@ -191,6 +192,7 @@ TOUCHED = {
     "local-web-app-tests": set(),  # sockets only
     "service-restarts": {"worker", "segv-helper"},
     "login-messages": {"motd", "next-maintenance"},
+    "database-maintenance": {"PG_VERSION", "pg_hba.conf", "notes.ibd", "dump.rdb", "state.db"},
 }
 
 
