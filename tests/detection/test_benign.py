@@ -116,7 +116,7 @@ EXECUTED = {
     "local-web-app-tests": {"python3"},
     "service-restarts": {"worker", "segv-helper", "python3"},
     "login-messages": {"run-parts", "ed", "cat"},
-    "database-maintenance": {"initdb", "pg_ctl", "postgres", "psql", "mysqld", "mariabackup"},
+    "database-maintenance": {"postgres", "mysqld", "redis-server", "mariabackup", "sqlite3"},
 }
 
 # script -> files (names) its tree opened, wrote or renamed: the work product of each script
@@ -192,7 +192,7 @@ TOUCHED = {
     "local-web-app-tests": set(),  # sockets only
     "service-restarts": {"worker", "segv-helper"},
     "login-messages": {"motd", "next-maintenance"},
-    "database-maintenance": {"PG_VERSION", "pg_hba.conf", "notes.ibd", "dump.rdb", "state.db"},
+    "database-maintenance": {"PG_VERSION", "pg_hba.conf", ".bash_history", "notes.ibd", "state.db"},
 }
 
 
