@@ -118,6 +118,7 @@ EXECUTED = {
     "login-messages": {"run-parts", "ed", "cat"},
     "mail-user-settings": {"newaliases", "postconf", "grep", "cat"},
     "directory-admin-lookups": {"samba-tool", "adcli", "net", "ipa", "ldapmodify"},
+    "database-maintenance": {"postgres", "mysqld", "redis-server", "mariabackup", "sqlite3"},
 }
 
 # script -> files (names) its tree opened, wrote or renamed: the work product of each script
@@ -195,6 +196,7 @@ TOUCHED = {
     "local-web-app-tests": set(),  # sockets only
     "service-restarts": {"worker", "segv-helper"},
     "login-messages": {"motd", "next-maintenance"},
+    "database-maintenance": {"PG_VERSION", "pg_hba.conf", ".bash_history", "notes.ibd", "state.db"},
 }
 
 
