@@ -209,9 +209,13 @@ HELPER_ORDER: dict[str, tuple[str, ...]] = {"file_writes": ("target",)}
 # DuckDB evaluates there, once per distinct value, and the rows are then matched by id.
 # Signatures see the same columns and values; only the storage changes.
 TEXT_DICTIONARY: tuple[str, ...] = ("path", "exe")
-# The columns each dictionary holds: a renamed file's new path (``path2``) is a path too,
-# and ``file_writes.target`` is one or the other.
-TEXT_COLUMNS: dict[str, str] = {"path": "path", "path2": "path", "exe": "exe"}
+# The columns of ``events`` stored so, and their dictionary. ``file_writes`` stores its
+# ``target`` (a path, or a renamed file's new path) and ``exe`` so. Each coded column costs
+# every query of its relation a join, so columns few signatures test stay text.
+TEXT_COLUMNS: dict[str, str] = {"path": "path", "exe": "exe"}
+HELPER_TEXT_COLUMNS: dict[str, dict[str, str]] = {
+    "file_writes": {"target": "path", "exe": "exe"},
+}
 
 
 class SandboxError(SignatureError):
@@ -450,7 +454,10 @@ class LoadPlan:
         coded = self.coded(names)
         statements = []
         for dictionary in dict.fromkeys(coded.values()):
-            values = ", ".join(f's."{c}"' for c, d in coded.items() if d == dictionary)
+            sources = [c for c, d in coded.items() if d == dictionary]
+            if dictionary == "path" and "path2" in names:  # a target of file_writes
+                sources.append("path2")
+            values = ", ".join(f's."{c}"' for c in sources)
             # Id 0 stands for null, so that ``events`` can join every row to its text with
             # an inner join: DuckDB moves a filter on the text of an inner join's
             # dictionary side into the dictionary's scan (once per distinct value), while
@@ -496,20 +503,33 @@ class LoadPlan:
         if self.helper_columns is not None:
             available &= set(self.helper_columns)
         names = [c for c in EVENT_COLUMNS if c in available]
-        coded = self.coded(present)
-        keys = HELPER_ORDER.get(name, ()) if self.order else ()
-        if name == "file_writes" and coded.get("path") == coded.get("path2") == "path":
-            ids = [f"{c}_id" if c in coded else c for c in names]
-            sql = _file_writes_sql(_column_list(ids), "_events", "path_id", "path2_id")
-            order = f" ORDER BY {', '.join(k + '_id' for k in keys)}" if keys else ""
-            view = _decoded(f"_{name}", [*names, "target"], {**coded, "target": "path"})
-            return [
-                f"CREATE TABLE _{name} AS SELECT * FROM ({sql}){order}",
-                f"CREATE VIEW {name} AS {view}",
-            ]
         sql = HELPER_RELATIONS[name](_column_list(names))
-        order = f" ORDER BY {', '.join(keys)}" if keys else ""
-        return [f"CREATE TABLE {name} AS SELECT * FROM ({sql}){order}"]
+        keys = HELPER_ORDER.get(name, ()) if self.order else ()
+        outputs = [*names, "target"]  # file_writes: the event columns, then target
+        coded = {
+            column: dictionary
+            for column, dictionary in HELPER_TEXT_COLUMNS.get(name, {}).items()
+            if dictionary in self.coded(present).values() and column in outputs
+        }
+        if "path2" not in present:
+            coded.pop("target", None)  # the path dictionary holds no renamed files' paths
+        if not coded:
+            order = f" ORDER BY {', '.join(keys)}" if keys else ""
+            return [f"CREATE TABLE {name} AS SELECT * FROM ({sql}){order}"]
+        # Built from the text once, then each coded column swapped for its id.
+        items = ", ".join(
+            f'coalesce("_j_{c}".id, 0) AS "{c}_id"' if c in coded else f'h."{c}"' for c in outputs
+        )
+        joins = "".join(
+            f' LEFT JOIN "_text_{d}" AS "_j_{c}" ON "_j_{c}".value = h."{c}"'
+            for c, d in coded.items()
+        )
+        order_keys = [f'"{k}_id"' if k in coded else f'"{k}"' for k in keys]
+        order = f" ORDER BY {', '.join(order_keys)}" if order_keys else ""
+        return [
+            f"CREATE TABLE _{name} AS SELECT {items} FROM ({sql}) AS h{joins}{order}",
+            f"CREATE VIEW {name} AS {_decoded(f'_{name}', outputs, coded)}",
+        ]
 
 
 def _decoded(table: str, names: Iterable[str], coded: dict[str, str]) -> str:
