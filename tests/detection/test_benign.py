@@ -119,6 +119,7 @@ EXECUTED = {
     "mail-user-settings": {"newaliases", "postconf", "grep", "cat"},
     "directory-admin-lookups": {"samba-tool", "adcli", "net", "ipa", "ldapmodify"},
     "database-maintenance": {"postgres", "mysqld", "redis-server", "mariabackup", "sqlite3"},
+    "database-wal-archiving": {"postgres", "sh", "locale", "cp", "gzip", "gunzip"},
 }
 
 # script -> files (names) its tree opened, wrote or renamed: the work product of each script
@@ -197,6 +198,11 @@ TOUCHED = {
     "service-restarts": {"worker", "segv-helper"},
     "login-messages": {"motd", "next-maintenance"},
     "database-maintenance": {"PG_VERSION", "pg_hba.conf", ".bash_history", "notes.ibd", "state.db"},
+    "database-wal-archiving": {
+        "000000010000000000000001",
+        "000000010000000000000002.gz",
+        "RECOVERYXLOG",
+    },
 }
 
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Ordinary database upkeep: stand-ins named mysqld, postgres and redis-server (copies of tee in /opt/tpy-db/bin) writing their own data files under /var/lib, mariabackup (a copy of cp) restoring a table file from /var/backups, pg_hba.conf edited with sed, the postgres account's shell history written, a Python service writing its SQLite state under /var/lib and sqlite3 reading it. (A real initdb is not used: its postgres runs `sh -c "locale -a"`, which web-server-shell reports.)
+# Ordinary database upkeep: stand-ins named mysqld, postgres and redis-server (copies of tee in /opt/tpy-db/bin) writing their own data files under /var/lib, mariabackup (a copy of cp) restoring a table file from /var/backups, pg_hba.conf edited with sed, the postgres account's shell history written, a Python service writing its SQLite state under /var/lib and sqlite3 reading it. (A real initdb is not used: CI does not install PostgreSQL. The shells its postgres runs, `sh -c "locale -a"` and WAL archiving, are in database-wal-archiving.sh.)
 set -eu
 bin=/opt/tpy-db/bin; mkdir -p "$bin"
 for server in mysqld postgres redis-server; do cp /usr/bin/tee "$bin/$server"; done
