@@ -57,15 +57,15 @@ def test_catalog_load_plan_reads_only_what_signatures_name(catalog: SignatureSet
     assert one.helpers == frozenset()
 
 
-def test_plan_select_sql_filters_kinds_with_ranges() -> None:
-    sql, params = LoadPlan(("process_exec",), ("time", "event"), order=()).select_sql("src")
-    assert sql == (
-        'SELECT "time", "event"::event_kind AS "event" FROM src WHERE (event = \'process_exec\')'
-    )
+def test_plan_load_sql_filters_kinds_with_ranges() -> None:
+    sql = LoadPlan(("process_exec",), ("time", "event"), order=()).load_sql("src")
+    assert sql == [
+        'CREATE TABLE events AS SELECT s."time", "event"::event_kind AS "event" FROM src AS s '
+        "WHERE (event = 'process_exec')"
+    ]
     # Sorted by the keys of ROW_ORDER that were loaded (no path here).
-    sql, _ = LoadPlan(("process_exec",), ("time", "event")).select_sql("src")
+    (sql,) = LoadPlan(("process_exec",), ("time", "event")).load_sql("src")
     assert sql.endswith("WHERE (event = 'process_exec') ORDER BY \"event\"")
-    assert params == []
     lifecycle = ("process_snapshot", "process_fork", "process_exec", "process_exit")
     assert kind_filter(lifecycle) == "(event BETWEEN 'process_exec' AND 'process_snapshot')"
     assert kind_filter(["file_open", "file_mkdir", "file_link", "kill"]) == (
@@ -280,3 +280,73 @@ def test_bytes_are_hex_in_findings_as_in_query_output() -> None:
     raw = b"\x00\xffA"
     assert jsonable(raw) == "00ff41" == json_default(raw)
     assert jsonable({"k": [raw]}) == {"k": ["00ff41"]}
+
+
+def test_text_dictionary_gives_the_same_events() -> None:
+    """Paths and images are stored as ids into tables of their distinct values; ``events``
+    and ``file_writes`` must give exactly the rows, columns and types plain tables give."""
+    from tracee_py.signatures.sandbox import Sandbox
+
+    base = {"node": "n1", "process_id": 7, "pid": 7, "uid": 0, "comm": "cat"}
+    cat = {**base, "exe": "/usr/bin/cat"}
+    rows = [
+        {
+            **cat,
+            "time": 1,
+            "event": "process_exec",
+            "path": "/usr/bin/cat",
+            "argv": ["cat", "/etc/shadow"],
+        },
+        {**cat, "time": 2, "event": "file_open", "path": "/etc/shadow", "flags": 0, "retval": 3},
+        {**cat, "time": 3, "event": "file_open", "path": "/etc/passwd", "flags": 0, "retval": 4},
+        {**cat, "time": 4, "event": "file_open", "path": "/etc/shadow", "flags": 1, "retval": -13},
+        # the new name of a rename is in the same dictionary as paths
+        {**cat, "time": 5, "event": "file_rename", "path": "/tmp/x", "path2": "/etc/passwd"},
+        {**cat, "time": 6, "event": "file_rename", "path": "/tmp/y", "path2": "/etc/motd"},
+        # no path, no image: stays null
+        {
+            **base,
+            "time": 7,
+            "event": "net_connect",
+            "family": "inet",
+            "addr": "10.0.0.1",
+            "port": 443,
+            "retval": 0,
+        },
+        {**cat, "time": 8, "event": "process_exit", "exit_code": 0},
+    ]
+    table = events_from_rows(rows)
+    plain = replace(LoadPlan.everything(), helpers=frozenset({"file_writes"}), dictionary=())
+    listings = {
+        "events": "SELECT * FROM events ORDER BY time",
+        "file_writes": "SELECT * FROM file_writes ORDER BY time",
+    }
+    with Sandbox.load(table, plan=plain) as sandbox:
+        expected = {name: sandbox.engine_query(sql) for name, sql in listings.items()}
+    with Sandbox.load(table, plan=replace(plain, dictionary=("path", "exe"))) as sandbox:
+        got = {name: sandbox.engine_query(sql) for name, sql in listings.items()}
+        distinct = sandbox.engine_query(
+            "SELECT (SELECT count(*) FROM _text_path) AS paths, "
+            "(SELECT count(*) FROM _text_exe) AS images"
+        ).to_pylist()
+        shadow = sandbox.query(
+            "SELECT epoch_ns(time) AS ns, flags FROM events WHERE suffix(path, '/shadow') "
+            "ORDER BY time"
+        ).to_pylist()
+        targets = sandbox.query(
+            "SELECT epoch_ns(time) AS ns, target FROM file_writes "
+            "WHERE regexp_matches(target, '^/etc/') ORDER BY time"
+        ).to_pylist()
+    for name in listings:
+        assert got[name].schema == expected[name].schema, name
+        assert got[name].equals(expected[name]), name
+    assert (got["events"].num_rows, got["file_writes"].num_rows) == (8, 3)
+    # id 0 (null), /usr/bin/cat, /etc/shadow, /etc/passwd, /tmp/x, /tmp/y, /etc/motd;
+    # id 0 and one image
+    assert distinct == [{"paths": 7, "images": 2}]
+    assert shadow == [{"ns": 2, "flags": 0}, {"ns": 4, "flags": 1}]
+    assert targets == [
+        {"ns": 4, "target": "/etc/shadow"},
+        {"ns": 5, "target": "/etc/passwd"},
+        {"ns": 6, "target": "/etc/motd"},
+    ]

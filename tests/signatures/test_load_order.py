@@ -1,6 +1,7 @@
-"""The sandbox sorts the rows it loads (by kind, then path) so DuckDB can skip row groups.
+"""The sandbox sorts the rows it loads (by kind, then path) so DuckDB can skip row groups,
+and keeps paths and images as ids into tables of their distinct values.
 
-That order is storage only: the whole catalog over a synthetic recording must give exactly
+Both are storage only: the whole catalog over a synthetic recording must give exactly
 the same findings, in the same order, whatever order the rows are loaded in.
 """
 
@@ -22,7 +23,7 @@ from tracee_py.signatures.engine import (
     load_plan,
     run_in,
 )
-from tracee_py.signatures.sandbox import ROW_ORDER, Sandbox
+from tracee_py.signatures.sandbox import ROW_ORDER, TEXT_DICTIONARY, Sandbox
 from tracee_py.synth import generate
 
 # More rows than one DuckDB row group (122,880), so that skipping row groups happens.
@@ -36,9 +37,9 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _run_with_order(root: Path, catalog: SignatureSet, order: tuple[str, ...]) -> RunResult:
-    """What ``run_on_dataset`` does, with the rows loaded in ``order``."""
-    plan = replace(load_plan(catalog.signatures), order=order)
+def _run_with_plan(root: Path, catalog: SignatureSet, **changes: Any) -> RunResult:
+    """What ``run_on_dataset`` does, with the load plan changed (``order``, ``dictionary``)."""
+    plan = replace(load_plan(catalog.signatures), **changes)
     with open_dataset(root) as dataset:
         files = [str(Path(dataset.root) / f.path) for f in dataset.files]
     view = parquet_view_sql("_source", files)
@@ -64,9 +65,11 @@ def test_catalog_findings_do_not_depend_on_the_load_order(
     fired = {f["signature_id"] for f in expected}
     assert len(expected) > 100 and len(fired) >= 5
     assert ROW_ORDER == ("event", "path")
-    # The recording's own order (helpers unsorted too), and one that scatters every kind.
-    for order in [(), ("process_id", "time")]:
-        other = _run_with_order(recording, catalog, order)
-        assert other.rows_loaded == default.rows_loaded, order
-        assert _findings(other) == expected, order
+    assert TEXT_DICTIONARY == ("path", "exe")
+    # The recording's own order (helpers unsorted too), one that scatters every kind, and
+    # paths and images stored as text in the rows instead of ids into their dictionaries.
+    for changes in [{"order": ()}, {"order": ("process_id", "time")}, {"dictionary": ()}]:
+        other = _run_with_plan(recording, catalog, **changes)
+        assert other.rows_loaded == default.rows_loaded, changes
+        assert _findings(other) == expected, changes
         assert [len(r.findings) for r in other.runs] == [len(r.findings) for r in default.runs]

@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -114,6 +113,10 @@ def arrow_rows(reader: Iterable[pa.RecordBatch]) -> Iterator[tuple[Any, ...]]:
 
 def plain_column(arr: pa.Array) -> pa.Array:
     """Timestamps (also inside lists and structs) as ISO-8601 strings with nanoseconds."""
+    # Imported here: loading pyarrow's compute kernels is a tenth of a second of every
+    # command's start-up, and only output with timestamps needs them.
+    import pyarrow.compute as pc
+
     t = arr.type
     if pa.types.is_timestamp(t):
         utc = arr.cast(pa.timestamp("ns", tz="UTC"))

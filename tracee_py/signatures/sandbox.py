@@ -155,17 +155,21 @@ HELPER_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _file_writes_sql(columns: str) -> str:
+def _file_writes_sql(
+    columns: str, source: str = "events", path: str = "path", path2: str = "path2"
+) -> str:
     """Every way a file gets new content or a new name: opened for writing, renamed onto
     (path2), linked (path is the new link), truncated. ``target`` is the changed path. One
-    branch per kind, so each keeps a kind filter DuckDB can push into the scan."""
+    branch per kind, so each keeps a kind filter DuckDB can push into the scan. Over the
+    sandbox's ``_events`` the paths are ids, and so is the target (``target_id``)."""
+    target = "target" if path == "path" else "target_id"
     return f"""
-        SELECT {columns}, path AS target FROM events
+        SELECT {columns}, {path} AS {target} FROM {source}
         WHERE event = 'file_open' AND opened_for_write(flags)
         UNION ALL
-        SELECT {columns}, path2 AS target FROM events WHERE event = 'file_rename'
+        SELECT {columns}, {path2} AS {target} FROM {source} WHERE event = 'file_rename'
         UNION ALL
-        SELECT {columns}, path AS target FROM events
+        SELECT {columns}, {path} AS {target} FROM {source}
         WHERE event = 'file_link' OR event = 'file_truncate'
     """
 
@@ -195,6 +199,19 @@ HELPER_RELATIONS = {"file_writes": _file_writes_sql, "process_creations": _proce
 ROW_ORDER: tuple[str, ...] = ("event", "path")
 # The same for helper tables: most signatures over ``file_writes`` test ``target``.
 HELPER_ORDER: dict[str, tuple[str, ...]] = {"file_writes": ("target",)}
+
+# Text columns stored once per distinct value. Paths and images repeat (the same libraries,
+# configuration files and programs over and over), and most signatures test them with
+# string functions: ``suffix(path, ...)``, ``regexp_matches(path, ...)``, ``file_name(exe)
+# IN (...)``. The sandbox keeps each such column as an integer id into a table of its
+# distinct values (``_text_<column>``, ids in the values' order) and ``events`` is a view
+# that joins the text back. A filter on the text is a filter on the small table, which
+# DuckDB evaluates there, once per distinct value, and the rows are then matched by id.
+# Signatures see the same columns and values; only the storage changes.
+TEXT_DICTIONARY: tuple[str, ...] = ("path", "exe")
+# The columns each dictionary holds: a renamed file's new path (``path2``) is a path too,
+# and ``file_writes.target`` is one or the other.
+TEXT_COLUMNS: dict[str, str] = {"path": "path", "path2": "path", "exe": "exe"}
 
 
 class SandboxError(SignatureError):
@@ -410,34 +427,103 @@ class LoadPlan:
     # Sort keys of the loaded rows (ROW_ORDER); () keeps the recording's order and leaves
     # helper tables unsorted.
     order: tuple[str, ...] = ROW_ORDER
+    # Loaded columns stored as ids into a table of their distinct values (TEXT_DICTIONARY);
+    # () stores every column as it is, in a table named ``events``.
+    dictionary: tuple[str, ...] = TEXT_DICTIONARY
 
     @classmethod
     def everything(cls) -> LoadPlan:
         return cls(None, None)
 
-    def select_sql(self, source: str) -> tuple[str, list[object]]:
-        """The SELECT that copies the planned rows and columns out of ``source``."""
+    def coded(self, names: Iterable[str]) -> dict[str, str]:
+        """Which of the columns ``names`` are stored as ids, and in which dictionary."""
+        return {
+            name: TEXT_COLUMNS[name] for name in names if TEXT_COLUMNS.get(name) in self.dictionary
+        }
+
+    def load_sql(self, source: str) -> list[str]:
+        """The statements that copy the planned rows and columns out of ``source`` and
+        make ``events``: a table, or a view over ``_events`` and the text dictionaries."""
         names = EVENT_COLUMNS if self.columns is None else self.columns
+        kinds = EVENT_KINDS if self.kinds is None else self.kinds
+        where = kind_filter(kinds)
+        coded = self.coded(names)
+        statements = []
+        for dictionary in dict.fromkeys(coded.values()):
+            values = ", ".join(f's."{c}"' for c, d in coded.items() if d == dictionary)
+            # Id 0 stands for null, so that ``events`` can join every row to its text with
+            # an inner join: DuckDB moves a filter on the text of an inner join's
+            # dictionary side into the dictionary's scan (once per distinct value), while
+            # through an outer join it moves only the filters it can prove reject nulls.
+            statements.append(
+                f'CREATE TABLE "_text_{dictionary}" AS '
+                f"SELECT NULL::VARCHAR AS value, 0::UINTEGER AS id UNION ALL "
+                f"SELECT value, (row_number() OVER (ORDER BY value))::UINTEGER FROM ("
+                f"SELECT DISTINCT unnest([{values}]) AS value FROM {source} AS s "
+                f"WHERE {where}) WHERE value IS NOT NULL"
+            )
         items = ", ".join(
-            f'"{name}"::{EVENT_KIND_TYPE} AS "{name}"' if name == "event" else f'"{name}"'
+            f'"{name}"::{EVENT_KIND_TYPE} AS "{name}"'
+            if name == "event"
+            else (f'coalesce("_j_{name}".id, 0) AS "{name}_id"' if name in coded else f's."{name}"')
             for name in names
         )
-        kinds = EVENT_KINDS if self.kinds is None else self.kinds
-        select = f"SELECT {items} FROM {source} WHERE {kind_filter(kinds)}"
-        keys = [f'"{name}"' for name in self.order if name in names]
-        return (f"{select} ORDER BY {', '.join(keys)}" if keys else select), []
+        joins = "".join(
+            f' LEFT JOIN "_text_{d}" AS "_j_{c}" ON "_j_{c}".value = s."{c}"'
+            for c, d in coded.items()
+        )
+        # Ids follow the values' order, so sorting by id is sorting by the text (nulls
+        # first instead of last).
+        keys = [f'"{n}_id"' if n in coded else f'"{n}"' for n in self.order if n in names]
+        order = f" ORDER BY {', '.join(keys)}" if keys else ""
+        table = "_events" if coded else "events"
+        statements.append(
+            f"CREATE TABLE {table} AS SELECT {items} FROM {source} AS s{joins} WHERE {where}{order}"
+        )
+        if coded:
+            statements.append(f"CREATE VIEW events AS {_decoded('_events', names, coded)}")
+        return statements
 
-    def helper_sql(self, name: str, present: Iterable[str]) -> str:
-        """The SELECT that builds helper relation ``name`` from the loaded ``events`` (whose
-        columns are ``present``): as a table, narrowed to ``helper_columns`` and sorted."""
+    def helper_sql(self, name: str, present: Iterable[str]) -> list[str]:
+        """The statements that build helper relation ``name`` from the loaded ``events``
+        (whose columns are ``present``): a view when no signature of the run reads it,
+        else a table narrowed to ``helper_columns`` and sorted, over ids where ``events``
+        has them (then named ``_<name>``, with a view ``name`` that gives the text)."""
         available = set(present)
         if name not in self.helpers:  # a view nobody reads: cheap, so it carries everything
-            return HELPER_RELATIONS[name](_column_list(c for c in EVENT_COLUMNS if c in available))
+            columns = _column_list(c for c in EVENT_COLUMNS if c in available)
+            return [f"CREATE VIEW {name} AS {HELPER_RELATIONS[name](columns)}"]
         if self.helper_columns is not None:
             available &= set(self.helper_columns)
-        sql = HELPER_RELATIONS[name](_column_list(c for c in EVENT_COLUMNS if c in available))
+        names = [c for c in EVENT_COLUMNS if c in available]
+        coded = self.coded(present)
         keys = HELPER_ORDER.get(name, ()) if self.order else ()
-        return f"SELECT * FROM ({sql}) ORDER BY {', '.join(keys)}" if keys else sql
+        if name == "file_writes" and coded.get("path") == coded.get("path2") == "path":
+            ids = [f"{c}_id" if c in coded else c for c in names]
+            sql = _file_writes_sql(_column_list(ids), "_events", "path_id", "path2_id")
+            order = f" ORDER BY {', '.join(k + '_id' for k in keys)}" if keys else ""
+            view = _decoded(f"_{name}", [*names, "target"], {**coded, "target": "path"})
+            return [
+                f"CREATE TABLE _{name} AS SELECT * FROM ({sql}){order}",
+                f"CREATE VIEW {name} AS {view}",
+            ]
+        sql = HELPER_RELATIONS[name](_column_list(names))
+        order = f" ORDER BY {', '.join(keys)}" if keys else ""
+        return [f"CREATE TABLE {name} AS SELECT * FROM ({sql}){order}"]
+
+
+def _decoded(table: str, names: Iterable[str], coded: dict[str, str]) -> str:
+    """A SELECT of ``names`` from ``table``, whose coded columns are ids (``<name>_id``),
+    with each id joined back to its text."""
+    columns = ", ".join(
+        f'"_j_{name}".value AS "{name}"' if name in coded else f't."{name}"' for name in names
+    )
+    joins = "".join(
+        f' JOIN "_text_{coded[name]}" AS "_j_{name}" ON "_j_{name}".id = t."{name}_id"'
+        for name in names
+        if name in coded
+    )
+    return f"SELECT {columns} FROM {table} AS t{joins}"
 
 
 def _column_list(names: Iterable[str]) -> str:
@@ -567,8 +653,8 @@ class Sandbox:
                 else:
                     incoming = events if events is not None else EVENT_SCHEMA.empty_table()
                     con.register("_source", incoming)
-                select, params = plan.select_sql("_source")
-                con.execute(f"CREATE TABLE events AS {select}", params)
+                for statement in plan.load_sql("_source"):
+                    con.execute(statement)
                 lap("events")
                 _build_processes(con)
                 lap("processes")
@@ -584,8 +670,8 @@ class Sandbox:
                 for name in HELPER_RELATIONS:
                     if not set(HELPER_COLUMNS[name]) <= present:
                         continue  # no signature of this run reads it
-                    kind = "TABLE" if name in plan.helpers else "VIEW"
-                    con.execute(f"CREATE {kind} {name} AS {plan.helper_sql(name, present)}")
+                    for statement in plan.helper_sql(name, present):
+                        con.execute(statement)
                 lap("helpers")
                 # The cursors query_each runs signatures on, set up like ``con`` before
                 # the lock (session settings are per cursor; the lock is global).
