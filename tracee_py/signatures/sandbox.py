@@ -155,21 +155,17 @@ HELPER_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _file_writes_sql(
-    columns: str, source: str = "events", path: str = "path", path2: str = "path2"
-) -> str:
+def _file_writes_sql(columns: str) -> str:
     """Every way a file gets new content or a new name: opened for writing, renamed onto
     (path2), linked (path is the new link), truncated. ``target`` is the changed path. One
-    branch per kind, so each keeps a kind filter DuckDB can push into the scan. Over the
-    sandbox's ``_events`` the paths are ids, and so is the target (``target_id``)."""
-    target = "target" if path == "path" else "target_id"
+    branch per kind, so each keeps a kind filter DuckDB can push into the scan."""
     return f"""
-        SELECT {columns}, {path} AS {target} FROM {source}
+        SELECT {columns}, path AS target FROM events
         WHERE event = 'file_open' AND opened_for_write(flags)
         UNION ALL
-        SELECT {columns}, {path2} AS {target} FROM {source} WHERE event = 'file_rename'
+        SELECT {columns}, path2 AS target FROM events WHERE event = 'file_rename'
         UNION ALL
-        SELECT {columns}, {path} AS {target} FROM {source}
+        SELECT {columns}, path AS target FROM events
         WHERE event = 'file_link' OR event = 'file_truncate'
     """
 
@@ -505,7 +501,7 @@ class LoadPlan:
         names = [c for c in EVENT_COLUMNS if c in available]
         sql = HELPER_RELATIONS[name](_column_list(names))
         keys = HELPER_ORDER.get(name, ()) if self.order else ()
-        outputs = [*names, "target"]  # file_writes: the event columns, then target
+        outputs = [*names, "target"]  # file_writes, the one helper coded: columns, target
         coded = {
             column: dictionary
             for column, dictionary in HELPER_TEXT_COLUMNS.get(name, {}).items()
