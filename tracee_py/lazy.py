@@ -31,5 +31,9 @@ def lazy_module(name: str) -> ModuleType:
 
 if TYPE_CHECKING:
     import duckdb as duckdb
+    import pyarrow.compute as pc
 else:
     duckdb = lazy_module("duckdb")  # the recorder imports query modules but never queries
+    # pyarrow's compute kernels: about a tenth of a second of every command's start-up,
+    # needed only by output with timestamps and some process-tree filters
+    pc = lazy_module("pyarrow.compute")

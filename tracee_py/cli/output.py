@@ -24,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tracee_py.errors import UsageError
+from tracee_py.lazy import pc
 from tracee_py.printable import printable
 
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -113,10 +114,6 @@ def arrow_rows(reader: Iterable[pa.RecordBatch]) -> Iterator[tuple[Any, ...]]:
 
 def plain_column(arr: pa.Array) -> pa.Array:
     """Timestamps (also inside lists and structs) as ISO-8601 strings with nanoseconds."""
-    # Imported here: loading pyarrow's compute kernels is a tenth of a second of every
-    # command's start-up, and only output with timestamps needs them.
-    import pyarrow.compute as pc
-
     t = arr.type
     if pa.types.is_timestamp(t):
         utc = arr.cast(pa.timestamp("ns", tz="UTC"))

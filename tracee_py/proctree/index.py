@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from tracee_py.errors import NotFoundError
+from tracee_py.lazy import pc
 from tracee_py.proctree.model import ExecRecord, ProcessNode
 from tracee_py.query.dataset import Dataset
 from tracee_py.query.views import PROCESS_COLUMNS
@@ -197,8 +198,6 @@ class ProcessIndex:
 
     def container_mask(self, text: str) -> np.ndarray:
         """Container id (or a prefix of it) or container name."""
-        import pyarrow.compute as pc  # loaded only when needed: CLI start-up
-
         ids = self.table.column("container_id")
         names = self.table.column("container_name")
         mask = pc.or_kleene(pc.starts_with(ids, text), pc.equal(names, text))
@@ -206,8 +205,6 @@ class ProcessIndex:
 
     def pod_mask(self, text: str) -> np.ndarray:
         """``namespace/name``, a pod name or a pod uid."""
-        import pyarrow.compute as pc  # loaded only when needed: CLI start-up
-
         names = self.table.column("pod_name")
         if "/" in text:
             namespace, name = text.split("/", 1)
@@ -384,8 +381,6 @@ def derived_columns(table: pa.Table, counts: pa.Table) -> dict[str, pa.Array]:
 
 
 def _ints(table: pa.Table, name: str, null: int) -> np.ndarray:
-    import pyarrow.compute as pc  # loaded only when needed: CLI start-up
-
     col = table.column(name)
     if pa.types.is_timestamp(col.type):
         col = col.cast(pa.int64())
@@ -395,8 +390,6 @@ def _ints(table: pa.Table, name: str, null: int) -> np.ndarray:
 
 
 def _mask(mask: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    import pyarrow.compute as pc  # loaded only when needed: CLI start-up
-
     return pc.fill_null(mask, False).to_numpy(zero_copy_only=False).astype(bool)
 
 

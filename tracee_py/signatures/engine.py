@@ -302,7 +302,7 @@ def timestamps_ns(column: pa.ChunkedArray | pa.Array) -> list[int | None]:
     """A timestamp column as integer nanoseconds since the epoch."""
     unit = _UNIT_NS[column.type.unit]
     # A view of the same buffers as integers: a cast would load pyarrow's compute
-    # kernels, half a second of a command's start-up, for nothing.
+    # kernels (about a tenth of a second of a command's start-up) for nothing.
     chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
     return [
         None if v is None else v * unit
