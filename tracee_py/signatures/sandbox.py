@@ -30,7 +30,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -465,24 +465,17 @@ class LoadPlan:
                 f"SELECT DISTINCT unnest([{values}]) AS value FROM {source} AS s "
                 f"WHERE {where}) WHERE value IS NOT NULL"
             )
-        items = ", ".join(
-            f'"{name}"::{EVENT_KIND_TYPE} AS "{name}"'
-            if name == "event"
-            else (f'coalesce("_j_{name}".id, 0) AS "{name}_id"' if name in coded else f's."{name}"')
-            for name in names
+        keys = [n for n in self.order if n in names]
+        select = _encoded(
+            source,
+            "s",
+            names,
+            coded,
+            keys,
+            where=where,
+            items={"event": f'"event"::{EVENT_KIND_TYPE} AS "event"'},
         )
-        joins = "".join(
-            f' LEFT JOIN "_text_{d}" AS "_j_{c}" ON "_j_{c}".value = s."{c}"'
-            for c, d in coded.items()
-        )
-        # Ids follow the values' order, so sorting by id is sorting by the text (nulls
-        # first instead of last).
-        keys = [f'"{n}_id"' if n in coded else f'"{n}"' for n in self.order if n in names]
-        order = f" ORDER BY {', '.join(keys)}" if keys else ""
-        table = "_events" if coded else "events"
-        statements.append(
-            f"CREATE TABLE {table} AS SELECT {items} FROM {source} AS s{joins} WHERE {where}{order}"
-        )
+        statements.append(f"CREATE TABLE {'_events' if coded else 'events'} AS {select}")
         if coded:
             statements.append(f"CREATE VIEW events AS {_decoded('_events', names, coded)}")
         return statements
@@ -513,19 +506,40 @@ class LoadPlan:
             order = f" ORDER BY {', '.join(keys)}" if keys else ""
             return [f"CREATE TABLE {name} AS SELECT * FROM ({sql}){order}"]
         # Built from the text once, then each coded column swapped for its id.
-        items = ", ".join(
-            f'coalesce("_j_{c}".id, 0) AS "{c}_id"' if c in coded else f'h."{c}"' for c in outputs
-        )
-        joins = "".join(
-            f' LEFT JOIN "_text_{d}" AS "_j_{c}" ON "_j_{c}".value = h."{c}"'
-            for c, d in coded.items()
-        )
-        order_keys = [f'"{k}_id"' if k in coded else f'"{k}"' for k in keys]
-        order = f" ORDER BY {', '.join(order_keys)}" if order_keys else ""
         return [
-            f"CREATE TABLE _{name} AS SELECT {items} FROM ({sql}) AS h{joins}{order}",
+            f"CREATE TABLE _{name} AS {_encoded(f'({sql})', 'h', outputs, coded, keys)}",
             f"CREATE VIEW {name} AS {_decoded(f'_{name}', outputs, coded)}",
         ]
+
+
+def _encoded(
+    source: str,
+    alias: str,
+    names: Sequence[str],
+    coded: Mapping[str, str],
+    keys: Sequence[str],
+    *,
+    where: str = "",
+    items: Mapping[str, str] | None = None,
+) -> str:
+    """A SELECT of ``names`` from ``source`` (as ``alias``) with each coded column swapped
+    for its id in its dictionary (0 for null), filtered by ``where``, sorted by ``keys``.
+    ``items`` gives other expressions for some names. Ids follow the values' order, so
+    sorting by id is sorting by the text (nulls first instead of last)."""
+    special = items or {}
+    columns = ", ".join(
+        special.get(n)
+        or (f'coalesce("_j_{n}".id, 0) AS "{n}_id"' if n in coded else f'{alias}."{n}"')
+        for n in names
+    )
+    joins = "".join(
+        f' LEFT JOIN "_text_{d}" AS "_j_{c}" ON "_j_{c}".value = {alias}."{c}"'
+        for c, d in coded.items()
+    )
+    filters = f" WHERE {where}" if where else ""
+    order = [f'"{k}_id"' if k in coded else f'"{k}"' for k in keys]
+    ordered = f" ORDER BY {', '.join(order)}" if order else ""
+    return f"SELECT {columns} FROM {source} AS {alias}{joins}{filters}{ordered}"
 
 
 def _decoded(table: str, names: Iterable[str], coded: dict[str, str]) -> str:
