@@ -495,10 +495,11 @@ class LoadPlan:
         sql = HELPER_RELATIONS[name](_column_list(names))
         keys = HELPER_ORDER.get(name, ()) if self.order else ()
         outputs = [*names, "target"]  # file_writes, the one helper coded: columns, target
+        dictionaries = set(self.coded(present).values())
         coded = {
             column: dictionary
             for column, dictionary in HELPER_TEXT_COLUMNS.get(name, {}).items()
-            if dictionary in self.coded(present).values() and column in outputs
+            if dictionary in dictionaries and column in outputs
         }
         if "path2" not in present:
             coded.pop("target", None)  # the path dictionary holds no renamed files' paths
