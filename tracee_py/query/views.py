@@ -89,15 +89,17 @@ _SUCCESSFUL_EXEC = "event = 'process_exec' AND coalesce(retval, 0) >= 0"
 _HAS_POD = "(pod_name IS NOT NULL OR pod_uid IS NOT NULL)"
 
 # How it is computed, for speed on large recordings: the lifecycle rows are read once and
-# numbered (``rid``); per process, scalar aggregates pick the row numbers of its fork,
+# numbered (``rid``; when ``events`` is a table, its ``rowid`` numbers them for free, where
+# a view's rows are numbered by a window that runs on one thread); per process, scalar aggregates pick the row numbers of its fork,
 # snapshot, last exec, exit and latest container and pod rows; the wanted columns are then
 # joined back by row number. Aggregating whole rows (structs with argv lists) instead is
 # several times slower. ``execs`` is collected unordered and sorted with list_sort (a
 # struct sorts by its first field, time).
+_NUMBERED_BY_WINDOW = "lifecycle AS MATERIALIZED (\n    SELECT row_number() OVER () AS rid,"
+_NUMBERED_BY_ROWID = "lifecycle AS (\n    SELECT rowid AS rid,"
 PROCESSES_SQL = f"""
 CREATE OR REPLACE VIEW processes AS
-WITH lifecycle AS MATERIALIZED (
-    SELECT row_number() OVER () AS rid, {_LIFECYCLE_COLUMNS}
+WITH {_NUMBERED_BY_WINDOW} {_LIFECYCLE_COLUMNS}
     FROM events
     WHERE event IN {LIFECYCLE_KINDS!r} AND process_id IS NOT NULL
 ),
@@ -208,6 +210,11 @@ LEFT JOIN exec_lists l ON l.process_id = b.process_id
 """
 
 
-def install_derived_views(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the view ``processes`` on ``con`` from its table or view ``events``."""
-    con.execute(PROCESSES_SQL)
+def install_derived_views(con: duckdb.DuckDBPyConnection, *, table: bool = False) -> None:
+    """Create the view ``processes`` on ``con`` from its table or view ``events``.
+
+    ``table``: ``events`` is a DuckDB table (not a view, not a registered Arrow table), so
+    its ``rowid`` can number the lifecycle rows.
+    """
+    sql = PROCESSES_SQL.replace(_NUMBERED_BY_WINDOW, _NUMBERED_BY_ROWID) if table else PROCESSES_SQL
+    con.execute(sql)

@@ -880,7 +880,7 @@ def _build_processes(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute("SET search_path = '_life'")
     try:
-        install_derived_views(con)
+        install_derived_views(con, table=True)
     finally:
         con.execute("SET search_path = 'main'")
     con.execute("CREATE TABLE main.processes AS SELECT * FROM _life.processes")
