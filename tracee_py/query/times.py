@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from tracee_py.errors import TimeParseError
 
@@ -104,10 +105,16 @@ def _seconds(dt: datetime) -> int:
     return int((dt - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds())
 
 
+@lru_cache(maxsize=4096)
+def _second_stamp(seconds: int) -> str:
+    # Cached: a run formats the times of many events that share their second.
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def format_ns(ns: int, *, digits: int = 9) -> str:
     """ISO-8601 UTC with ``digits`` fractional digits: ``2026-03-14T22:05:00.123456789Z``."""
     seconds, rest = divmod(int(ns), NS_PER_S)
-    stamp = datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    stamp = _second_stamp(seconds)
     if digits <= 0:
         return stamp + "Z"
     return f"{stamp}.{rest:09d}"[: len(stamp) + 1 + digits] + "Z"

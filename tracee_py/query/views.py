@@ -90,11 +90,12 @@ _HAS_POD = "(pod_name IS NOT NULL OR pod_uid IS NOT NULL)"
 
 # How it is computed, for speed on large recordings: the lifecycle rows are read once and
 # numbered (``rid``; when ``events`` is a table, its ``rowid`` numbers them for free, where
-# a view's rows are numbered by a window that runs on one thread); per process, scalar aggregates pick the row numbers of its fork,
-# snapshot, last exec, exit and latest container and pod rows; the wanted columns are then
-# joined back by row number. Aggregating whole rows (structs with argv lists) instead is
-# several times slower. ``execs`` is collected unordered and sorted with list_sort (a
-# struct sorts by its first field, time).
+# a view's rows are numbered by a window that runs on one thread); per process, scalar
+# aggregates pick the row numbers of its fork, snapshot, last exec, exit and latest
+# container and pod rows; the wanted columns are then joined back by row number.
+# Aggregating whole rows (structs with argv lists) instead is several times slower.
+# ``execs`` is collected unordered and sorted with list_sort (a struct sorts by its first
+# field, time).
 _NUMBERED_BY_WINDOW = "lifecycle AS MATERIALIZED (\n    SELECT row_number() OVER () AS rid,"
 _NUMBERED_BY_ROWID = "lifecycle AS (\n    SELECT rowid AS rid,"
 PROCESSES_SQL = f"""

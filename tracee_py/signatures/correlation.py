@@ -284,10 +284,15 @@ def correlate(
     assert corr is not None
     unless = frozenset(corr.unless_ancestor)
     groups: dict[int, list[Finding]] = {}
+    group_by_process: dict[int, int | None] = {}  # many findings share a process
     for f in sorted(block_findings, key=lambda f: (f.time_ns, f.signature_id, f.pid or 0)):
         if f.process_id is None:
             continue
-        group = group_of(chains.get(f.process_id, []), unless)
+        if f.process_id in group_by_process:
+            group = group_by_process[f.process_id]
+        else:
+            group = group_of(chains.get(f.process_id, []), unless)
+            group_by_process[f.process_id] = group
         if group is not None:
             groups.setdefault(group, []).append(f)
     records: list[dict[str, Any]] = []

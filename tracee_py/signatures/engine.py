@@ -13,10 +13,12 @@ grandparent, ... up to the root) always comes from ``processes``.
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -187,8 +189,41 @@ class SignatureHost(Protocol):
         self, process_ids: Sequence[int], max_depth: int, fields: Sequence[str]
     ) -> list[dict[str, Any]]: ...
 
+    def ancestor_images(
+        self, process_ids: Sequence[int], max_depth: int
+    ) -> dict[int, list[str]]: ...
+
 
 def run_in(
+    sandbox: SignatureHost,
+    signatures: Sequence[Signature],
+    obs: RunObserver,
+    timeout: float | None,
+    max_findings: int,
+) -> RunResult:
+    with _cycle_collection_paused():
+        return _run_in(sandbox, signatures, obs, timeout, max_findings)
+
+
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """Python's cycle collector off while findings are built.
+
+    A run makes millions of small objects (result rows, findings, their evidence) that hold
+    no reference cycles, so reference counting frees them all; while they pile up, the
+    collector would walk every one of them again and again (about a third of the time
+    spent building findings). It is turned back on however the run ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run_in(
     sandbox: SignatureHost,
     signatures: Sequence[Signature],
     obs: RunObserver,
@@ -324,10 +359,23 @@ def table_records(table: pa.Table) -> list[dict[str, Any]]:
             if name == "time":
                 columns["_time_ns"] = ns
             columns[name] = [None if v is None else format_ns(v) for v in ns]
+        elif _json_ready(column.type):
+            columns[name] = _pylist(column)
         else:
             columns[name] = [jsonable(v) for v in _pylist(column)]
     names = list(columns)
     return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def _json_ready(kind: pa.DataType) -> bool:
+    """Whether every value of a column of this type is JSON as Python gives it (text,
+    integers, booleans), so :func:`jsonable` has nothing to do."""
+    return (
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_integer(kind)
+        or pa.types.is_boolean(kind)
+    )
 
 
 def _pylist(column: pa.ChunkedArray) -> list[Any]:
@@ -352,42 +400,45 @@ def _datetime_ns(value: datetime) -> int:
 
 
 @dataclass(frozen=True)
-class _ProcessInfo:
-    fields: dict[str, Any]
-    ancestry: tuple[str, ...]
+class _Processes:
+    """What findings take from ``processes``, by process_id: the process's own fields, and
+    the images of its ancestors (parent first)."""
+
+    fields: dict[int, dict[str, Any]]
+    ancestry: dict[int, list[str]]
 
 
-def _process_lookup(sandbox: SignatureHost, process_ids: list[int]) -> dict[int, _ProcessInfo]:
+def _process_lookup(sandbox: SignatureHost, process_ids: list[int]) -> _Processes:
     if not process_ids:
-        return {}
+        return _Processes({}, {})
     # Two light asks instead of one wide one: the process's own fields (depth 0 only), then
-    # the images of its ancestors (no fields): every ancestor row carrying every process
-    # field made this the costliest step of building findings.
-    own: dict[int, dict[str, Any]] = {}
-    for row in sandbox.ancestry_rows(process_ids, 0, PROCESS_FIELDS):
-        own[row["start_id"]] = {f: row[f] for f in PROCESS_FIELDS}
-    chains: dict[int, list[str]] = {}
-    for row in sandbox.ancestry_rows(process_ids, MAX_ANCESTRY, ()):
-        if row["depth"] > 0:
-            chains.setdefault(row["start_id"], []).append(row["image"])
-    return {
-        pid: _ProcessInfo(own.get(pid, {}), tuple(chains.get(pid, ())))
-        for pid in set(own) | set(chains)
+    # the images of its ancestors, one list per process: every ancestor row carrying every
+    # process field made this the costliest step of building findings.
+    own = {
+        row["start_id"]: {f: row[f] for f in PROCESS_FIELDS}
+        for row in sandbox.ancestry_rows(process_ids, 0, PROCESS_FIELDS)
     }
+    return _Processes(own, sandbox.ancestor_images(process_ids, MAX_ANCESTRY))
 
 
 _STANDARD = {"time", "_time_ns", "process_id", *PROCESS_FIELDS}
 
 
-def _finding(sig: Signature, record: dict[str, Any], lookup: dict[int, _ProcessInfo]) -> Finding:
+_PROCESS_FIELD_NAMES = frozenset(PROCESS_FIELDS)
+_NO_FIELDS: dict[str, Any] = dict.fromkeys(PROCESS_FIELDS)
+
+
+def _finding(sig: Signature, record: dict[str, Any], lookup: _Processes) -> Finding:
     process_id = record.get("process_id")
-    info = lookup.get(process_id) if process_id is not None else None
-    fields = dict(info.fields) if info else {}
-    for name in PROCESS_FIELDS:
-        if record.get(name) is not None:
-            fields[name] = record[name]
-    evidence = {k: v for k, v in record.items() if k not in _STANDARD}
-    values = {**record, **fields}
+    own = lookup.fields.get(process_id) if process_id is not None else None
+    fields = dict(own or _NO_FIELDS)  # every process field, None when unknown
+    evidence = {}
+    for name, value in record.items():
+        if name in _PROCESS_FIELD_NAMES:
+            if value is not None:  # the query's own value wins
+                fields[name] = value
+        elif name not in _STANDARD:
+            evidence[name] = value
     time_ns = int(record.get("_time_ns") or 0)
     stamp = record.get("time") if "_time_ns" in record else None  # already formatted
     return Finding(
@@ -400,19 +451,19 @@ def _finding(sig: Signature, record: dict[str, Any], lookup: dict[int, _ProcessI
         mitre_also=sig.also,
         time_ns=time_ns,
         time=stamp if isinstance(stamp, str) else format_ns(time_ns),
-        node=fields.get("node"),
+        node=fields["node"],
         process_id=process_id,
-        pid=fields.get("pid"),
-        comm=fields.get("comm"),
-        exe=fields.get("exe"),
-        container_id=fields.get("container_id"),
-        container_name=fields.get("container_name"),
-        container_image=fields.get("container_image"),
-        pod_name=fields.get("pod_name"),
-        pod_namespace=fields.get("pod_namespace"),
-        pod_uid=fields.get("pod_uid"),
-        detail=render_detail(sig.detail or sig.name, values),
-        ancestry=info.ancestry if info else (),
+        pid=fields["pid"],
+        comm=fields["comm"],
+        exe=fields["exe"],
+        container_id=fields["container_id"],
+        container_name=fields["container_name"],
+        container_image=fields["container_image"],
+        pod_name=fields["pod_name"],
+        pod_namespace=fields["pod_namespace"],
+        pod_uid=fields["pod_uid"],
+        detail=render_detail(sig.detail or sig.name, {**record, **fields}),
+        ancestry=tuple(lookup.ancestry.get(process_id, ())) if process_id is not None else (),
         evidence=evidence,
     )
 
@@ -423,34 +474,37 @@ def render_detail(template: str, values: dict[str, Any]) -> str:
     Deliberately not ``str.format``: a template from a signature pack gets plain column
     values, never attribute or item access on Python objects.
     """
-    parts = (
-        _display(values.get(part.name)) if isinstance(part, _Field) else part
-        for part in _template_parts(template)
-    )
-    return " ".join("".join(parts).split())
-
-
-@dataclass(frozen=True)
-class _Field:
-    name: str
+    head, rest = _template_parts(template)
+    pieces = [head]
+    for name, literal in rest:
+        pieces.append(_display(values.get(name)))
+        pieces.append(literal)
+    return " ".join("".join(pieces).split())
 
 
 @lru_cache(maxsize=1024)
-def _template_parts(template: str) -> tuple[str | _Field, ...]:
-    """``template`` cut once into literal text and placeholders (a run renders the same
-    few templates for every finding)."""
-    parts: list[str | _Field] = []
+def _template_parts(template: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``template`` cut once into its leading text and (placeholder, text after it) pairs
+    (a run renders the same few templates for every finding)."""
+    head: list[str] = []
+    rest: list[tuple[str, list[str]]] = []
     last = 0
     for match in _TEMPLATE.finditer(template):
-        parts.append(template[last : match.start()])
+        literal = template[last : match.start()]
         token = match.group(0)
-        parts.append("{" if token == "{{" else "}" if token == "}}" else _Field(match.group(1)))
+        (rest[-1][1] if rest else head).append(literal)
+        if token in ("{{", "}}"):
+            (rest[-1][1] if rest else head).append(token[0])
+        else:
+            rest.append((match.group(1), []))
         last = match.end()
-    parts.append(template[last:])
-    return tuple(parts)
+    (rest[-1][1] if rest else head).append(template[last:])
+    return "".join(head), tuple((name, "".join(text)) for name, text in rest)
 
 
 def _display(value: Any) -> str:
+    if type(value) is str:
+        return value
     if value is None:
         return "?"
     if isinstance(value, list):

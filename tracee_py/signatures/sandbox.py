@@ -796,7 +796,14 @@ class Sandbox:
         """For each process: itself (depth 0) and its ancestors up to ``max_depth``, with
         ``image`` (exe, else comm) and the process fields findings carry."""
         sql = ancestry_sql(max_depth, fields)
-        return self.engine_query(sql, [list(process_ids)]).to_pylist()
+        return table_rows(self.engine_query(sql, [list(process_ids)]))
+
+    def ancestor_images(self, process_ids: Sequence[int], max_depth: int) -> dict[int, list[str]]:
+        """The images of each process's ancestors up to ``max_depth``, parent first
+        (processes with none are left out)."""
+        table = self.engine_query(ancestor_images_sql(max_depth), [list(process_ids)])
+        ids = table.column("start_id").to_pylist()
+        return dict(zip(ids, table.column("images").to_pylist(), strict=True))
 
     def close(self) -> None:
         for cursor in self._cursors:
@@ -834,32 +841,58 @@ def _run_checked(con: duckdb.DuckDBPyConnection, sql: str, timeout: float | None
         raise duckdb_failure(exc) from exc
 
 
-def ancestry_sql(max_depth: int, fields: Sequence[str]) -> str:
-    """Each process of ``?`` (a list of process_ids) and its ancestors, one row per depth,
-    with ``fields`` of ``processes`` (names from our own code, not from signatures)."""
+# What a process is shown as in an ancestry: its image, else its name.
+IMAGE_SQL = "coalesce(p.exe, p.comm, '?')"
+
+
+def table_rows(table: pa.Table) -> list[dict[str, Any]]:
+    """``table.to_pylist()``, a column at a time: about twice as fast on large results."""
+    names = table.column_names
+    columns = [column.to_pylist() for column in table.columns]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _chain_sql(max_depth: int) -> str:
+    """``chain``: each process of ``?`` (a list of process_ids) and its ancestors up to
+    ``max_depth``, one row per depth."""
+    if max_depth <= 0:  # the processes themselves: no recursion to plan and run
+        return """
+WITH chain AS (
+    SELECT p.process_id AS start_id, p.process_id, p.parent_process_id, 0 AS depth
+    FROM processes p SEMI JOIN (SELECT unnest(?::UBIGINT[]) AS id) w ON w.id = p.process_id
+)"""
     return f"""
 WITH RECURSIVE chain(start_id, process_id, parent_process_id, depth) AS (
-    SELECT process_id, process_id, parent_process_id, 0
-    FROM processes
-    WHERE process_id IN (SELECT unnest(?::UBIGINT[]))
+    SELECT p.process_id, p.process_id, p.parent_process_id, 0
+    FROM processes p SEMI JOIN (SELECT unnest(?::UBIGINT[]) AS id) w ON w.id = p.process_id
     UNION ALL
     SELECT c.start_id, p.process_id, p.parent_process_id, c.depth + 1
     FROM chain c
     JOIN processes p ON p.process_id = c.parent_process_id
     WHERE c.depth < {int(max_depth)} AND p.process_id <> c.process_id
-)
-SELECT {
-        ", ".join(
-            [
-                "c.start_id",
-                "c.depth",
-                "coalesce(p.exe, p.comm, '?') AS image",
-                *("p." + f for f in fields),
-            ]
-        )
-    }
+)"""
+
+
+def ancestry_sql(max_depth: int, fields: Sequence[str]) -> str:
+    """Each process of ``?`` (a list of process_ids) and its ancestors, one row per depth,
+    with ``fields`` of ``processes`` (names from our own code, not from signatures)."""
+    columns = ["c.start_id", "c.depth", f"{IMAGE_SQL} AS image", *("p." + f for f in fields)]
+    return f"""{_chain_sql(max_depth)}
+SELECT {", ".join(columns)}
 FROM chain c JOIN processes p USING (process_id)
 ORDER BY c.start_id, c.depth
+"""
+
+
+def ancestor_images_sql(max_depth: int) -> str:
+    """For each process of ``?`` that has ancestors, their images, parent first: one row
+    per process (a list per row is much cheaper to hand to Python than a row per
+    ancestor)."""
+    return f"""{_chain_sql(max_depth)}
+SELECT c.start_id, list({IMAGE_SQL} ORDER BY c.depth) AS images
+FROM chain c JOIN processes p USING (process_id)
+WHERE c.depth > 0
+GROUP BY c.start_id
 """
 
 

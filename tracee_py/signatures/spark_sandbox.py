@@ -1,7 +1,8 @@
 """Signatures on Spark: the DuckDB sandbox's tables, helpers and checks, as far as Spark allows.
 
 A :class:`SparkSandbox` offers what the engine needs of a :class:`.sandbox.Sandbox`
-(``query``, ``event_count``, ``ancestry_rows``), so findings are built by the same code.
+(``query``, ``event_count``, ``ancestry_rows``, ``ancestor_images``), so findings are built
+by the same code.
 
 What holds on Spark, and what does not (docs/fleet.md says it for users):
 
@@ -208,6 +209,15 @@ class SparkSandbox:
                     break
                 current, depth = nxt, depth + 1
         return rows
+
+    def ancestor_images(self, process_ids: Sequence[int], max_depth: int) -> dict[int, list[str]]:
+        """As :meth:`tracee_py.signatures.sandbox.Sandbox.ancestor_images`, from the rows of
+        :meth:`ancestry_rows`."""
+        images: dict[int, list[str]] = {}
+        for row in self.ancestry_rows(process_ids, max_depth, ()):
+            if row["depth"] > 0:
+                images.setdefault(row["start_id"], []).append(row["image"])
+        return images
 
     def close(self) -> None:
         for view in ("events", "processes", "file_writes", "_lifecycle"):
