@@ -350,3 +350,50 @@ def test_text_dictionary_gives_the_same_events() -> None:
         {"ns": 5, "target": "/etc/passwd"},
         {"ns": 6, "target": "/etc/motd"},
     ]
+
+
+def test_execs_lists_are_built_only_when_a_query_can_read_them(catalog: SignatureSet) -> None:
+    """Collecting every exec's argv per process is skipped when no query names ``execs``
+    or takes a ``*`` of ``processes``; whoever can read the column still gets it."""
+    from tracee_py.signatures.sandbox import Sandbox, plan_for
+
+    assert load_plan(catalog.signatures).execs is False
+    readers = {
+        "SELECT p.process_id, p.execs FROM processes p": True,
+        "SELECT p.* FROM processes p": True,
+        "SELECT * FROM processes": True,
+        "SELECT * FROM events e JOIN processes p USING (process_id)": True,
+        "WITH execs AS (SELECT * FROM events) SELECT time, process_id FROM execs": False,
+        "SELECT time, process_id, exe FROM processes": False,
+    }
+    for sql, wanted in readers.items():
+        assert plan_for([(None, inspect_sql(sql))]).execs is wanted, sql
+    assert plan_for([(None, None)]).execs is True  # a query that could not be parsed
+
+    rows = events_from_rows(
+        [
+            {"time": 1, "event": "process_fork", "process_id": 5, "pid": 5, "comm": "sh"},
+            {
+                "time": 2,
+                "event": "process_exec",
+                "process_id": 5,
+                "pid": 5,
+                "comm": "id",
+                "path": "/usr/bin/id",
+                "argv": ["id", "-u"],
+                "retval": 0,
+            },
+        ]
+    )
+    sql = "SELECT process_id, exe, argv, len(execs) AS n, execs[1].argv AS first FROM processes"
+    with Sandbox.load(rows, plan=plan_for([(None, inspect_sql(sql))])) as sandbox:
+        assert sandbox.engine_query(sql).to_pylist() == [
+            {"process_id": 5, "exe": "/usr/bin/id", "argv": ["id", "-u"], "n": 1,
+             "first": ["id", "-u"]}
+        ]  # fmt: skip
+    lean = plan_for([(None, inspect_sql("SELECT process_id, exe, argv FROM processes"))])
+    with Sandbox.load(rows, plan=lean) as sandbox:
+        listed = sandbox.engine_query("SELECT process_id, exe, argv, execs FROM processes")
+        assert listed.to_pylist() == [
+            {"process_id": 5, "exe": "/usr/bin/id", "argv": ["id", "-u"], "execs": None}
+        ]

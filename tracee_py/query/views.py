@@ -98,9 +98,21 @@ _HAS_POD = "(pod_name IS NOT NULL OR pod_uid IS NOT NULL)"
 # field, time).
 _NUMBERED_BY_WINDOW = "lifecycle AS MATERIALIZED (\n    SELECT row_number() OVER () AS rid,"
 _NUMBERED_BY_ROWID = "lifecycle AS (\n    SELECT rowid AS rid,"
-PROCESSES_SQL = f"""
+
+
+def processes_sql(*, table: bool = False, execs: bool = True) -> str:
+    """``CREATE VIEW processes`` over ``events``.
+
+    ``table``: ``events`` is a DuckDB table (not a view, not a registered Arrow table), so
+    its ``rowid`` can number the lifecycle rows. ``execs`` False: the ``execs`` lists are
+    not collected (the column is NULL), for callers that know nobody reads them; collecting
+    every exec's argv is about a third of the work.
+    """
+    numbered = _NUMBERED_BY_ROWID if table else _NUMBERED_BY_WINDOW
+    collected = "" if execs else " AND false"
+    return f"""
 CREATE OR REPLACE VIEW processes AS
-WITH {_NUMBERED_BY_WINDOW} {_LIFECYCLE_COLUMNS}
+WITH {numbered} {_LIFECYCLE_COLUMNS}
     FROM events
     WHERE event IN {LIFECYCLE_KINDS!r} AND process_id IS NOT NULL
 ),
@@ -122,7 +134,7 @@ exec_lists AS (
         list_sort(list({{'time': time, 'path': path, 'argv': argv,
                          'exe_sha256': exe_sha256, 'retval': retval}})) AS execs
     FROM lifecycle
-    WHERE {_SUCCESSFUL_EXEC}
+    WHERE {_SUCCESSFUL_EXEC}{collected}
     GROUP BY process_id
 ),
 origins AS (
@@ -182,7 +194,7 @@ SELECT
     coalesce(e.comm, b.comm) AS comm,
     coalesce(e.path, e.exe, b.exe) AS exe,
     CASE WHEN e.rid IS NOT NULL THEN e.argv ELSE b.argv END AS argv,
-    coalesce(l.execs, []) AS execs,
+    {"coalesce(l.execs, [])" if execs else "l.execs"} AS execs,
     CASE WHEN c.rid IS NOT NULL THEN c.container_id ELSE b.seen_container.id END
         AS container_id,
     CASE WHEN c.rid IS NOT NULL THEN c.container_name ELSE b.seen_container.name END
@@ -211,11 +223,12 @@ LEFT JOIN exec_lists l ON l.process_id = b.process_id
 """
 
 
-def install_derived_views(con: duckdb.DuckDBPyConnection, *, table: bool = False) -> None:
-    """Create the view ``processes`` on ``con`` from its table or view ``events``.
+PROCESSES_SQL = processes_sql()
 
-    ``table``: ``events`` is a DuckDB table (not a view, not a registered Arrow table), so
-    its ``rowid`` can number the lifecycle rows.
-    """
-    sql = PROCESSES_SQL.replace(_NUMBERED_BY_WINDOW, _NUMBERED_BY_ROWID) if table else PROCESSES_SQL
-    con.execute(sql)
+
+def install_derived_views(
+    con: duckdb.DuckDBPyConnection, *, table: bool = False, execs: bool = True
+) -> None:
+    """Create the view ``processes`` on ``con`` from its table or view ``events`` (see
+    :func:`processes_sql` for ``table`` and ``execs``)."""
+    con.execute(processes_sql(table=table, execs=execs))

@@ -117,7 +117,9 @@ class SqlFacts:
     event_kinds: frozenset[str]  # string literals that are event kinds
     columns: frozenset[str]  # column names referenced, qualified or not, lowercased
     tables: frozenset[str]  # tables, views and CTEs referenced, lowercased
-    star: bool  # a ``*`` or ``COLUMNS(*)`` somewhere: any column may be needed
+    star: bool  # a ``*`` or ``COLUMNS(*)`` over events: any column may be needed
+    # a ``*`` that may expand to the columns of ``processes`` (``execs`` included)
+    star_over_processes: bool = False
 
 
 @dataclass(frozen=True)

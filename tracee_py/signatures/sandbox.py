@@ -291,6 +291,7 @@ def checked_sql(sql: str, max_rows: int | None) -> str:
 
 # Relations whose ``*`` expands to event columns.
 _EVENT_RELATIONS = frozenset({"events", "file_writes"})
+_PROCESSES = frozenset({"processes"})
 
 
 _parser_lock = threading.Lock()
@@ -323,7 +324,7 @@ def inspect_sql(sql: str) -> SqlFacts | None:
     kinds: set[str] = set()
     columns: set[str] = set()
     tables: set[str] = set()
-    star = False
+    star = star_over_processes = False
     stack: list[object] = [tree]
     while stack:
         node = stack.pop()
@@ -340,16 +341,20 @@ def inspect_sql(sql: str) -> SqlFacts | None:
                     kinds.add(text)
             if node.get("type") == "BASE_TABLE" and node.get("table_name"):
                 tables.add(str(node["table_name"]).lower())
-            if node.get("type") == "SELECT_NODE" and _star_over_events(node):
-                star = True
+            if node.get("type") == "SELECT_NODE":
+                star = star or _star_over(node, _EVENT_RELATIONS)
+                star_over_processes = star_over_processes or _star_over(node, _PROCESSES)
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
-    return SqlFacts(frozenset(kinds), frozenset(columns), frozenset(tables), star)
+    return SqlFacts(
+        frozenset(kinds), frozenset(columns), frozenset(tables), star, star_over_processes
+    )
 
 
-def _star_over_events(select: dict[str, Any]) -> bool:
-    """True when a ``*`` of this SELECT can expand to the columns of ``events``.
+def _star_over(select: dict[str, Any], wanted: frozenset[str]) -> bool:
+    """True when a ``*`` of this SELECT can expand to the columns of one of the relations
+    ``wanted`` (``events``, ``file_writes``; ``processes``).
 
     A star over a CTE, a subquery or a VALUES list is harmless: the columns those produce
     are named in their own SELECT, which is inspected separately. Anything this cannot
@@ -381,7 +386,7 @@ def _star_over_events(select: dict[str, Any]) -> bool:
             return True  # COLUMNS(lambda ...) and the like
         qualifier = str(star.get("relation_name") or "").lower()
         for table, alias in relations:
-            if (not qualifier or qualifier in (table, alias)) and table in _EVENT_RELATIONS:
+            if (not qualifier or qualifier in (table, alias)) and table in wanted:
                 return True
     return False
 
@@ -430,6 +435,9 @@ class LoadPlan:
     # Loaded columns stored as ids into a table of their distinct values (TEXT_DICTIONARY);
     # () stores every column as it is, in a table named ``events``.
     dictionary: tuple[str, ...] = TEXT_DICTIONARY
+    # Whether a query can read ``processes.execs`` (every exec's argv per process: about a
+    # third of the work of building ``processes``, and read by few signatures).
+    execs: bool = True
 
     @classmethod
     def everything(cls) -> LoadPlan:
@@ -602,7 +610,11 @@ def plan_for(facts: Iterable[tuple[frozenset[str] | None, SqlFacts | None]]) -> 
     columns: set[str] | None = set(BASE_COLUMNS)
     helpers: set[str] = set()
     helper_columns: set[str] = set(BASE_COLUMNS).union(*HELPER_COLUMNS.values())
+    execs = False
     for sig_kinds, sql_facts in facts:
+        execs = execs or (
+            sql_facts is None or "execs" in sql_facts.columns or sql_facts.star_over_processes
+        )
         if sql_facts is not None:
             helpers |= sql_facts.tables & set(HELPER_RELATIONS)
             if sql_facts.tables & set(HELPER_RELATIONS):
@@ -624,6 +636,7 @@ def plan_for(facts: Iterable[tuple[frozenset[str] | None, SqlFacts | None]]) -> 
         frozenset(helpers),
         # A star or an unparsed query loads every column; helpers then carry them all.
         None if columns is None else tuple(c for c in EVENT_COLUMNS if c in helper_columns),
+        execs=execs,
     )
 
 
@@ -687,7 +700,7 @@ class Sandbox:
                 for statement in plan.load_sql("_source"):
                     con.execute(statement)
                 lap("events")
-                _build_processes(con)
+                _build_processes(con, execs=plan.execs)
                 lap("processes")
                 if parquet_view is not None:
                     con.execute("DROP VIEW _source")
@@ -896,7 +909,7 @@ GROUP BY c.start_id
 """
 
 
-def _build_processes(con: duckdb.DuckDBPyConnection) -> None:
+def _build_processes(con: duckdb.DuckDBPyConnection, *, execs: bool = True) -> None:
     """``processes`` as a table, from the lifecycle rows of ``_source``.
 
     The query layer's view is defined over a relation named ``events``; here that name is
@@ -913,7 +926,7 @@ def _build_processes(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute("SET search_path = '_life'")
     try:
-        install_derived_views(con, table=True)
+        install_derived_views(con, table=True, execs=execs)
     finally:
         con.execute("SET search_path = 'main'")
     con.execute("CREATE TABLE main.processes AS SELECT * FROM _life.processes")
