@@ -17,10 +17,13 @@ fi
 # it downloads no browser of its own). Java 17 runs Spark (the optional `spark` extra) for
 # --engine spark and its tests. cron and git: the benign corpus (tests/detection/benign)
 # runs a cron job, does git work and builds a Python wheel offline (python3-wheel); the
-# attack procedures (tests/detection/procedures) use auditctl, chattr, setcap, xxd and ssh.
+# attack procedures (tests/detection/procedures) use auditctl, chattr, setcap, xxd, ssh and
+# busybox (its httpd applet is the web server of the web-shell procedure), the static
+# build: virtme-ng takes the machine's busybox into the guests' initramfs and refuses to
+# boot the kernel matrix with a dynamically linked one.
 packages=(python3 python3-venv python3-bpfcc bpftool linux-headers-amd64 gcc make jq strace
           util-linux iproute2 openssl cron git python3-wheel
-          auditd e2fsprogs libcap2-bin xxd openssh-client curl zip perl
+          auditd e2fsprogs libcap2-bin xxd openssh-client curl zip perl busybox-static
           linux-image-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
           qemu-system-x86 kmod chromium openjdk-17-jre-headless)
 missing=()
