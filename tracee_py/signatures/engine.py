@@ -486,20 +486,21 @@ def render_detail(template: str, values: dict[str, Any]) -> str:
 def _template_parts(template: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     """``template`` cut once into its leading text and (placeholder, text after it) pairs
     (a run renders the same few templates for every finding)."""
-    head: list[str] = []
-    rest: list[tuple[str, list[str]]] = []
+    names: list[str] = []
+    texts: list[list[str]] = [[]]  # the literal text before the first placeholder, after each
     last = 0
     for match in _TEMPLATE.finditer(template):
-        literal = template[last : match.start()]
+        texts[-1].append(template[last : match.start()])
         token = match.group(0)
-        (rest[-1][1] if rest else head).append(literal)
         if token in ("{{", "}}"):
-            (rest[-1][1] if rest else head).append(token[0])
+            texts[-1].append(token[0])
         else:
-            rest.append((match.group(1), []))
+            names.append(match.group(1))
+            texts.append([])
         last = match.end()
-    (rest[-1][1] if rest else head).append(template[last:])
-    return "".join(head), tuple((name, "".join(text)) for name, text in rest)
+    texts[-1].append(template[last:])
+    head, *after = ("".join(text) for text in texts)
+    return head, tuple(zip(names, after, strict=True))
 
 
 def _display(value: Any) -> str:
